@@ -1,0 +1,55 @@
+import type { Clock } from '../shared/clock.js';
+import { isAppError } from '../shared/errors.js';
+import type { Store } from '../storage/database.js';
+import { isUniqueViolation } from '../storage/errors.js';
+import { inTransaction } from '../storage/transaction.js';
+import { claimLogonName } from './names.js';
+import { FACTORY_ADMIN_PASSWORD, hashPassword } from './passwords.js';
+
+export const BUILT_IN_ADMINISTRATOR = 'admin';
+
+/**
+ * Creates the built-in administrator on first start, with the factory password that the console
+ * makes them change before anything else. Safe when several processes start at once.
+ */
+export async function ensureBuiltInAdministrator(store: Store, clock: Clock): Promise<void> {
+  const existing = await store.db
+    .selectFrom('administrators')
+    .select('id')
+    .where('builtIn', '=', 1)
+    .executeTakeFirst();
+  if (existing !== undefined) return;
+
+  const passwordHash = await hashPassword(FACTORY_ADMIN_PASSWORD);
+  try {
+    await inTransaction(store, async (db) => {
+      await claimLogonName(db, BUILT_IN_ADMINISTRATOR, 'administrator', null);
+      await db
+        .insertInto('administrators')
+        .values({
+          userName: BUILT_IN_ADMINISTRATOR,
+          passwordHash,
+          mustChangePassword: 1,
+          builtIn: 1,
+          scope: 'all',
+          status: 'active',
+          createdAt: clock.now().getTime(),
+        })
+        .execute();
+    });
+  } catch (error) {
+    // Another process created it first.
+    const lostRace = isUniqueViolation(error) || (isAppError(error) && error.code === 'conflict');
+    if (!lostRace) throw error;
+  }
+}
+
+/** Whether the built-in administrator still has the factory password (first logon pending). */
+export async function firstLogonPending(store: Store): Promise<boolean> {
+  const admin = await store.db
+    .selectFrom('administrators')
+    .select('mustChangePassword')
+    .where('builtIn', '=', 1)
+    .executeTakeFirst();
+  return admin?.mustChangePassword === 1;
+}

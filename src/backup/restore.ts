@@ -1,0 +1,154 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+import { sql, type Kysely } from 'kysely';
+import * as tar from 'tar';
+
+import type { DataPaths } from '../config/paths.js';
+import { AppError, describeError } from '../shared/errors.js';
+import { createFileExclusive, pathExists } from '../shared/files.js';
+import type { Db, Store } from '../storage/database.js';
+import { migrations } from '../storage/migrations/index.js';
+import { DATA_TABLES, SERIAL_TABLES } from '../storage/tables.js';
+import { inTransaction } from '../storage/transaction.js';
+import {
+  PUBLIC_KEY_FILES,
+  keyFiles,
+  manifestSchema,
+  tableFile,
+  type BackupManifest,
+} from './manifest.js';
+import { decodeRow } from './rows.js';
+
+const BATCH = 400;
+
+/**
+ * Restores a backup into an empty data directory and an empty (migrated) database. It refuses
+ * to overwrite anything: keys, stored files and rows that already exist stay untouched.
+ */
+export async function restoreBackup(
+  store: Store,
+  paths: DataPaths,
+  archive: string,
+): Promise<BackupManifest> {
+  await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
+  const staging = await mkdtemp(path.join(paths.dataDir, '.restore-'));
+  try {
+    await extract(archive, staging);
+    const manifest = await readManifest(staging);
+    await refuseUnlessEmpty(store, paths);
+
+    await inTransaction(store, async (db) => {
+      for (const table of DATA_TABLES) await loadTable(db, table.name, staging);
+    });
+    if (store.engine === 'postgres') await followSequences(store);
+    await restoreKeys(paths, staging, manifest.keys);
+    await moveTree(path.join(staging, 'areas'), paths.areasDir);
+    return manifest;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function extract(archive: string, staging: string): Promise<void> {
+  try {
+    // tar refuses absolute names and `..` by default: an archive cannot write outside staging.
+    await tar.extract({ file: archive, cwd: staging, strict: true });
+  } catch (error) {
+    throw new AppError(
+      'invalid_input',
+      `${archive} is not a readable TMSP backup: ${describeError(error)}`,
+    );
+  }
+}
+
+async function readManifest(staging: string): Promise<BackupManifest> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path.join(staging, 'manifest.json'), 'utf8'));
+  } catch {
+    throw new AppError('invalid_input', 'the archive has no TMSP backup manifest');
+  }
+  const manifest = manifestSchema.safeParse(parsed);
+  if (!manifest.success) {
+    throw new AppError(
+      'invalid_input',
+      'the archive is not a TMSP backup of a format this version reads',
+    );
+  }
+  const known = new Set(Object.keys(migrations('sqlite')));
+  const unknown = manifest.data.migrations.filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    const names = unknown.join(', ');
+    throw new AppError('invalid_input', `the backup comes from a newer TMSP (migrations ${names})`);
+  }
+  return manifest.data;
+}
+
+async function refuseUnlessEmpty(store: Store, paths: DataPaths): Promise<void> {
+  for (const table of DATA_TABLES) {
+    const found = await sql`select 1 from ${sql.table(table.name)} limit 1`.execute(store.raw);
+    if (found.rows.length > 0)
+      throw new AppError('conflict', `restore needs an empty database; ${table.name} has rows`);
+  }
+  for (const file of Object.values(keyFiles(paths))) {
+    if (await pathExists(file))
+      throw new AppError('conflict', `restore needs an empty data directory; ${file} exists`);
+  }
+  if (await pathExists(paths.areasDir)) {
+    if ((await readdir(paths.areasDir)).length > 0) {
+      throw new AppError(
+        'conflict',
+        `restore needs an empty data directory; ${paths.areasDir} has files`,
+      );
+    }
+  }
+}
+
+async function loadTable(db: Db, table: string, staging: string): Promise<void> {
+  const file = tableFile(staging, table);
+  if (!(await pathExists(file))) return;
+  // Rows were dumped with their stored column names: they go back without the camelCase plugin.
+  const raw = db.withoutPlugins() as unknown as Kysely<Record<string, Record<string, unknown>>>;
+  let batch: Record<string, unknown>[] = [];
+  const flush = async (): Promise<void> => {
+    if (batch.length > 0) await raw.insertInto(table).values(batch).execute();
+    batch = [];
+  };
+
+  for await (const line of createInterface({
+    input: createReadStream(file),
+    crlfDelay: Infinity,
+  })) {
+    if (line.length === 0) continue;
+    batch.push(decodeRow(line));
+    if (batch.length >= BATCH) await flush();
+  }
+  await flush();
+}
+
+async function followSequences(store: Store): Promise<void> {
+  for (const table of SERIAL_TABLES) {
+    await sql`select setval(pg_get_serial_sequence(${table}, 'id'),
+      coalesce((select max(id) from ${sql.table(table)}), 0) + 1, false)`.execute(store.raw);
+  }
+}
+
+async function restoreKeys(paths: DataPaths, staging: string, names: string[]): Promise<void> {
+  const targets = keyFiles(paths);
+  for (const name of names) {
+    const target = targets[name];
+    if (target === undefined) continue;
+    const content = await readFile(path.join(staging, 'keys', name));
+    await createFileExclusive(target, content, PUBLIC_KEY_FILES.has(name) ? 0o644 : 0o600);
+  }
+}
+
+async function moveTree(source: string, target: string): Promise<void> {
+  if (!(await pathExists(source))) return;
+  await mkdir(path.dirname(target), { recursive: true });
+  await rm(target, { recursive: true, force: true });
+  await rename(source, target);
+}

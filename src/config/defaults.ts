@@ -1,0 +1,41 @@
+import type { Config } from './schema.js';
+
+/**
+ * Local all-in-one defaults: unprivileged loopback ports that do not collide, so a first run
+ * works as an ordinary user. The production layout (admin 80 → HTTPS, portal 443, log 22 + 443,
+ * status 443 + 22, CAS 443, each on its own address) is documented in the README.
+ */
+export const DEFAULT_CONFIG: Config = {
+  dataDir: './data',
+  database: { url: null },
+  tls: { certificateFile: null, keyFile: null, caFile: null, names: [] },
+  keys: { sshHostKeyFile: null, secretsKeyFile: null, serviceKeyFile: null },
+  storage: { areasDir: null },
+  servers: {
+    admin: { host: '127.0.0.1', port: 7443, httpPort: 7080, publicHost: null },
+    portal: { host: '127.0.0.1', port: 7444, publicHost: null },
+    cas: { host: '127.0.0.1', port: 7446, publicHost: null },
+    log: { host: '127.0.0.1', sshPort: 7022, tlsPort: 7445, publicHost: null },
+    status: {
+      host: '127.0.0.1',
+      port: 7447,
+      sshPort: 7023,
+      publicHost: null,
+      heartbeatTimeoutSeconds: 300,
+    },
+    metrics: { host: '127.0.0.1', port: 7090 },
+  },
+  log: { level: 'info', format: 'auto' },
+};
+
+/** Keys holding file-system paths: resolved against the directory of the file that set them. */
+export const PATH_KEYS = [
+  'dataDir',
+  'tls.certificateFile',
+  'tls.keyFile',
+  'tls.caFile',
+  'keys.sshHostKeyFile',
+  'keys.secretsKeyFile',
+  'keys.serviceKeyFile',
+  'storage.areasDir',
+] as const;

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const host = z.string().min(1);
+const optionalPath = z.string().min(1).nullable();
+/** The address put in URLs and certificates when it differs from the bound one (null: the same). */
+const publicHost = z.string().min(1).nullable();
+
+const httpsServer = z.strictObject({ host, port, publicHost });
+
+export const configSchema = z.strictObject({
+  dataDir: z.string().min(1),
+  database: z.strictObject({
+    /** null: the embedded SQLite database in the data directory; else a postgres:// URL. */
+    url: z.string().min(1).nullable(),
+  }),
+  tls: z.strictObject({
+    certificateFile: optionalPath,
+    keyFile: optionalPath,
+    caFile: optionalPath,
+    /** Extra names and addresses for the generated server certificate. */
+    names: z.array(z.string().min(1)),
+  }),
+  keys: z.strictObject({
+    sshHostKeyFile: optionalPath,
+    secretsKeyFile: optionalPath,
+    serviceKeyFile: optionalPath,
+  }),
+  storage: z.strictObject({ areasDir: optionalPath }),
+  servers: z.strictObject({
+    admin: z.strictObject({ host, port, httpPort: port, publicHost }),
+    portal: httpsServer,
+    cas: httpsServer,
+    log: z.strictObject({ host, sshPort: port, tlsPort: port, publicHost }),
+    status: z.strictObject({
+      host,
+      port,
+      sshPort: port,
+      publicHost,
+      heartbeatTimeoutSeconds: z.number().int().min(10).max(86_400),
+    }),
+    metrics: z.strictObject({ host, port }),
+  }),
+  log: z.strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    format: z.enum(['auto', 'json', 'pretty']),
+  }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ServerName = 'admin' | 'portal' | 'log' | 'status' | 'cas';
+export const SERVER_NAMES: readonly ServerName[] = ['admin', 'portal', 'log', 'status', 'cas'];

@@ -1,0 +1,86 @@
+import Fastify, { LogController, type FastifyError } from 'fastify';
+import { sql } from 'kysely';
+
+import type { KeyMaterial } from '../keys/material.js';
+import type { Metrics } from '../metrics/registry.js';
+import { isAppError } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+import type { Store } from '../storage/database.js';
+
+export interface HttpsAppOptions {
+  server: string;
+  tls: KeyMaterial['tls'];
+  store: Store;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'strict-transport-security': 'max-age=31536000',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+  'cache-control': 'no-store',
+};
+
+/**
+ * The HTTPS application every web server starts from: TLS with the generated (or operator's)
+ * certificate, security headers, a health route, request metrics, and the one place where
+ * errors become HTTP answers.
+ */
+export function createHttpsApp(options: HttpsAppOptions) {
+  const app = Fastify({
+    https: { key: options.tls.privateKey, cert: options.tls.certificate },
+    loggerInstance: options.logger.child({ server: options.server }),
+    // One line per heartbeat would drown the log: failures are logged where they are handled.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+  });
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    options.metrics.httpRequests.inc({
+      server: options.server,
+      route,
+      status: String(reply.statusCode),
+    });
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isAppError(error)) {
+      const message = error.expose ? error.message : 'the request could not be completed';
+      return reply.status(error.httpStatus).send({ error: error.code, message });
+    }
+    if (typeof error.statusCode === 'number' && error.statusCode < 500) {
+      return reply
+        .status(error.statusCode)
+        .send({ error: 'invalid_request', message: error.message });
+    }
+    request.log.error({ err: error, url: request.url }, 'request failed');
+    return reply.status(500).send({ error: 'internal_error', message: 'internal error' });
+  });
+  app.setNotFoundHandler((_request, reply) =>
+    reply.status(404).send({ error: 'not_found', message: 'not found' }),
+  );
+
+  app.get('/healthz', async (_request, reply) => {
+    try {
+      await sql`select 1`.execute(options.store.raw);
+      return { status: 'ok', server: options.server };
+    } catch {
+      return reply
+        .status(503)
+        .send({ status: 'unavailable', server: options.server, database: 'unreachable' });
+    }
+  });
+  return app;
+}
+
+export type HttpsApp = ReturnType<typeof createHttpsApp>;

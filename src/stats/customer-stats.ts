@@ -1,0 +1,72 @@
+import { findCustomer } from '../accounts/customers.js';
+import { isOnline } from '../products/registered-products.js';
+import type { Db } from '../storage/database.js';
+
+export interface ProductStats {
+  guid: string;
+  type: string | null;
+  hostName: string | null;
+  online: boolean;
+  lastHeartbeat: string | null;
+  lastLogReceived: string | null;
+}
+
+export interface CustomerStats {
+  customer: string;
+  products: ProductStats[];
+  counts: {
+    linesReceived: number;
+    detections: number;
+    otherEvents: number;
+    quarantined: number;
+    purged: number;
+    incidents: number;
+    cases: number;
+  };
+}
+
+/** The `tmsp stats --json` view of one customer account: totals since it was created. */
+export async function customerStats(
+  db: Db,
+  customerName: string,
+  now: Date,
+  heartbeatTimeoutMs: number,
+): Promise<CustomerStats> {
+  const customer = await findCustomer(db, customerName);
+  const products = await db
+    .selectFrom('registeredProducts')
+    .selectAll()
+    .where('customerId', '=', customer.id)
+    .orderBy('guid')
+    .execute();
+  const counters = await db
+    .selectFrom('customerCounters')
+    .selectAll()
+    .where('customerId', '=', customer.id)
+    .executeTakeFirst();
+
+  return {
+    customer: customer.name,
+    products: products.map((product) => ({
+      guid: product.guid,
+      type: product.type,
+      hostName: product.hostName,
+      online: isOnline(product, now, heartbeatTimeoutMs),
+      lastHeartbeat: isoOrNull(product.lastHeartbeatAt),
+      lastLogReceived: isoOrNull(product.lastLogReceivedAt),
+    })),
+    counts: {
+      linesReceived: counters?.linesReceived ?? 0,
+      detections: counters?.detections ?? 0,
+      otherEvents: counters?.otherEvents ?? 0,
+      quarantined: counters?.quarantined ?? 0,
+      purged: counters?.purged ?? 0,
+      incidents: counters?.incidents ?? 0,
+      cases: counters?.cases ?? 0,
+    },
+  };
+}
+
+function isoOrNull(epochMs: number | null): string | null {
+  return epochMs === null ? null : new Date(epochMs).toISOString().replace('.000Z', 'Z');
+}

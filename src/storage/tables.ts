@@ -1,0 +1,19 @@
+/**
+ * Every table that holds data, in an order where a row's references come before it, with the
+ * single column that orders it. Backups and restores walk this list; a test checks it is whole.
+ */
+export const DATA_TABLES: ReadonlyArray<{ name: string; key: string }> = [
+  { name: 'customer_accounts', key: 'id' },
+  { name: 'registration_credentials', key: 'customer_id' },
+  { name: 'logon_names', key: 'name_key' },
+  { name: 'administrators', key: 'id' },
+  { name: 'portal_logons', key: 'id' },
+  { name: 'registered_products', key: 'id' },
+  { name: 'customer_counters', key: 'customer_id' },
+  { name: 'audit_events', key: 'id' },
+];
+
+/** Tables whose key is a generated integer: PostgreSQL's sequence must follow a restore. */
+export const SERIAL_TABLES = DATA_TABLES.filter((table) => table.key === 'id').map(
+  (table) => table.name,
+);

@@ -1,0 +1,110 @@
+import { createAdminRedirect, createAdminServer } from '../admin/server.js';
+import { createCasServer } from '../cas/server.js';
+import type { ServerName } from '../config/schema.js';
+import type { WebServerDeps } from '../http/web-server.js';
+import type { KeyMaterial } from '../keys/material.js';
+import { createSshDoor } from '../logserver/ssh-door.js';
+import { createTlsDoor } from '../logserver/tls-door.js';
+import type { Metrics } from '../metrics/registry.js';
+import { createPortalServer } from '../portal/server.js';
+import { createStatusServer } from '../status/server.js';
+import { adminHttpsOrigin, type BoundPorts } from './endpoints.js';
+import { httpsAppListener, netListener, type Listener } from './listener.js';
+import type { Runtime } from './runtime.js';
+
+const AUTHENTICATION_TIMEOUT_MS = 30_000;
+
+/** The listeners of one server, assembled from the modules it uses. */
+export function listenersOf(
+  name: ServerName,
+  runtime: Runtime,
+  keys: KeyMaterial,
+  metrics: Metrics,
+  bound: BoundPorts,
+): Listener[] {
+  const { servers } = runtime.config;
+  const logger = runtime.logger;
+  const web: WebServerDeps = { store: runtime.store, tls: keys.tls, metrics, logger };
+
+  switch (name) {
+    case 'admin': {
+      const redirect = createAdminRedirect(() => adminHttpsOrigin(runtime.config, bound));
+      return [
+        httpsAppListener(
+          createAdminServer(web),
+          'servers.admin.port',
+          servers.admin.host,
+          servers.admin.port,
+        ),
+        netListener(
+          redirect,
+          'servers.admin.httpPort',
+          servers.admin.host,
+          servers.admin.httpPort,
+          () => redirect.closeAllConnections(),
+        ),
+      ];
+    }
+    case 'portal':
+      return [
+        httpsAppListener(
+          createPortalServer(web),
+          'servers.portal.port',
+          servers.portal.host,
+          servers.portal.port,
+        ),
+      ];
+    case 'cas':
+      return [
+        httpsAppListener(
+          createCasServer(web),
+          'servers.cas.port',
+          servers.cas.host,
+          servers.cas.port,
+        ),
+      ];
+    case 'status': {
+      const ssh = createSshDoor({
+        door: 'status',
+        key: 'servers.status.sshPort',
+        host: servers.status.host,
+        port: servers.status.sshPort,
+        hostKey: keys.sshHostKey,
+        logger,
+        metrics,
+        authenticationTimeoutMs: AUTHENTICATION_TIMEOUT_MS,
+      });
+      return [
+        httpsAppListener(
+          createStatusServer(web),
+          'servers.status.port',
+          servers.status.host,
+          servers.status.port,
+        ),
+        ssh,
+      ];
+    }
+    case 'log':
+      return [
+        createSshDoor({
+          door: 'log',
+          key: 'servers.log.sshPort',
+          host: servers.log.host,
+          port: servers.log.sshPort,
+          hostKey: keys.sshHostKey,
+          logger,
+          metrics,
+          authenticationTimeoutMs: AUTHENTICATION_TIMEOUT_MS,
+        }),
+        createTlsDoor({
+          key: 'servers.log.tlsPort',
+          host: servers.log.host,
+          port: servers.log.tlsPort,
+          tls: keys.tls,
+          logger,
+          metrics,
+          authenticationTimeoutMs: AUTHENTICATION_TIMEOUT_MS,
+        }),
+      ];
+  }
+}
