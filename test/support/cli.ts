@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import type { Endpoints } from '../../src/system/endpoints.js';
+
+export const TMSP_BIN = path.resolve(import.meta.dirname, '../../bin/tmsp.js');
+
+/** Every port on 0: the system picks free ones and reports them in endpoints.json. */
+export const ANY_PORTS: Record<string, string> = {
+  TMSP_SERVERS_ADMIN_PORT: '0',
+  TMSP_SERVERS_ADMIN_HTTP_PORT: '0',
+  TMSP_SERVERS_PORTAL_PORT: '0',
+  TMSP_SERVERS_CAS_PORT: '0',
+  TMSP_SERVERS_LOG_SSH_PORT: '0',
+  TMSP_SERVERS_LOG_TLS_PORT: '0',
+  TMSP_SERVERS_STATUS_PORT: '0',
+  TMSP_SERVERS_STATUS_SSH_PORT: '0',
+  TMSP_SERVERS_METRICS_PORT: '0',
+};
+
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment a test's tmsp runs in: none of the caller's TMSP_ variables leak in. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!name.startsWith('TMSP_')) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/** Runs one tmsp command to its end. */
+export function tmsp(args: string[], env: Record<string, string> = {}): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [TMSP_BIN, ...args], { env: cleanEnv(env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export interface RunningTmsp {
+  child: ChildProcess;
+  endpoints: Endpoints;
+  stdout(): string;
+  /** Sends SIGTERM and resolves with the exit code and how long the exit took. */
+  stop(): Promise<{ code: number | null; ms: number }>;
+}
+
+/** Starts `tmsp up` and waits until it has written endpoints.json. */
+export async function tmspUp(dataDir: string, env: Record<string, string> = {}): Promise<RunningTmsp> {
+  const child = spawn(process.execPath, [TMSP_BIN, 'up', '--data-dir', dataDir], {
+    env: cleanEnv({ ...ANY_PORTS, ...env }),
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+  const deadline = Date.now() + 30_000;
+  while (!stdout.includes('Endpoints:')) {
+    if (child.exitCode !== null) throw new Error(`tmsp up exited ${child.exitCode}: ${stderr}`);
+    if (Date.now() > deadline) throw new Error(`tmsp up did not come up: ${stderr}`);
+    await sleep(50);
+  }
+  const endpoints = JSON.parse(await readFile(path.join(dataDir, 'endpoints.json'), 'utf8')) as Endpoints;
+
+  return {
+    child,
+    endpoints,
+    stdout: () => stdout,
+    stop: async () => {
+      const started = Date.now();
+      child.kill('SIGTERM');
+      const code = await exited;
+      return { code, ms: Date.now() - started };
+    },
+  };
+}
