@@ -32,7 +32,8 @@ const SECURITY_HEADERS: Record<string, string> = {
 export function createHttpsApp(options: HttpsAppOptions) {
   const app = Fastify({
     https: { key: options.tls.privateKey, cert: options.tls.certificate },
-    loggerInstance: options.logger.child({ server: options.server }),
+    // The framework's own info lines ("listening at") repeat what `tmsp up` prints.
+    loggerInstance: options.logger.child({ server: options.server }, { level: 'warn' }),
     // One line per heartbeat would drown the log: failures are logged where they are handled.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,

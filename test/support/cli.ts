@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -57,7 +58,10 @@ export interface RunningTmsp {
 }
 
 /** Starts `tmsp up` and waits until it has written endpoints.json. */
-export async function tmspUp(dataDir: string, env: Record<string, string> = {}): Promise<RunningTmsp> {
+export async function tmspUp(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<RunningTmsp> {
   const child = spawn(process.execPath, [TMSP_BIN, 'up', '--data-dir', dataDir], {
     env: cleanEnv({ ...ANY_PORTS, ...env }),
   });
@@ -73,7 +77,9 @@ export async function tmspUp(dataDir: string, env: Record<string, string> = {}):
     if (Date.now() > deadline) throw new Error(`tmsp up did not come up: ${stderr}`);
     await sleep(50);
   }
-  const endpoints = JSON.parse(await readFile(path.join(dataDir, 'endpoints.json'), 'utf8')) as Endpoints;
+  const endpoints = JSON.parse(
+    await readFile(path.join(dataDir, 'endpoints.json'), 'utf8'),
+  ) as Endpoints;
 
   return {
     child,
@@ -86,4 +92,16 @@ export async function tmspUp(dataDir: string, env: Record<string, string> = {}):
       return { code, ms: Date.now() - started };
     },
   };
+}
+
+/** A port that was free a moment ago, for the few listeners a test must name itself. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
 }

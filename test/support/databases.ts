@@ -28,7 +28,12 @@ export async function scratchDatabase(engine: Engine): Promise<ScratchDatabase> 
   const directory = await mkdtemp(path.join(tmpdir(), 'tmsp-test-'));
   const sqliteFile = path.join(directory, 'tmsp.sqlite');
   if (engine === 'sqlite') {
-    return { url: null, sqliteFile, directory, drop: () => rm(directory, { recursive: true, force: true }) };
+    return {
+      url: null,
+      sqliteFile,
+      directory,
+      drop: () => rm(directory, { recursive: true, force: true }),
+    };
   }
 
   const adminUrl = process.env['DATABASE_URL'] as string;
@@ -41,14 +46,18 @@ export async function scratchDatabase(engine: Engine): Promise<ScratchDatabase> 
     sqliteFile,
     directory,
     drop: async () => {
-      await withAdmin(adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
+      await withAdmin(adminUrl, (client) =>
+        client.query(`drop database if exists ${name} with (force)`),
+      );
       await rm(directory, { recursive: true, force: true });
     },
   };
 }
 
 /** A migrated store on a scratch database. */
-export async function scratchStore(engine: Engine): Promise<{ store: Store; database: ScratchDatabase; close(): Promise<void> }> {
+export async function scratchStore(
+  engine: Engine,
+): Promise<{ store: Store; database: ScratchDatabase; close(): Promise<void> }> {
   const database = await scratchDatabase(engine);
   const store = await openStore({ url: database.url, sqliteFile: database.sqliteFile });
   await migrateToLatest(store);
