@@ -11,6 +11,8 @@ export interface DataPaths {
   caKey: string;
   serverCertificate: string;
   serverKey: string;
+  /** The operator put their own certificate in place: it is used as it is, never re-issued. */
+  operatorCertificate: boolean;
   sshHostKey: string;
   secretsKey: string;
   serviceKey: string;
@@ -29,6 +31,7 @@ export function dataPaths(config: Config): DataPaths {
     caKey: path.join(keysDir, 'ca-key.pem'),
     serverCertificate: config.tls.certificateFile ?? path.join(keysDir, 'server.pem'),
     serverKey: config.tls.keyFile ?? path.join(keysDir, 'server-key.pem'),
+    operatorCertificate: config.tls.certificateFile !== null,
     sshHostKey: config.keys.sshHostKeyFile ?? path.join(keysDir, 'ssh_host_ed25519_key'),
     secretsKey: config.keys.secretsKeyFile ?? path.join(keysDir, 'secrets.key'),
     serviceKey: config.keys.serviceKeyFile ?? path.join(keysDir, 'service.key'),

@@ -73,10 +73,7 @@ async function ensureTls(
   now: Date,
   logger: Logger,
 ): Promise<KeyMaterial['tls']> {
-  const operatorCertificate =
-    (await readOptional(paths.caKey)) === null &&
-    (await readOptional(paths.serverCertificate)) !== null;
-  if (operatorCertificate) return readTls(paths);
+  if (paths.operatorCertificate) return readTls(paths);
 
   const caPem = await ensureFile(paths.caCertificate, logger, async () => {
     const ca = await createCertificateAuthority(now);
