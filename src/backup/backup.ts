@@ -10,7 +10,7 @@ import type { DataPaths } from '../config/paths.js';
 import type { Clock } from '../shared/clock.js';
 import { pathExists } from '../shared/files.js';
 import type { Store } from '../storage/database.js';
-import { DATA_TABLES } from '../storage/tables.js';
+import { BACKUP_TABLES } from '../storage/tables.js';
 import { inReadSnapshot } from '../storage/transaction.js';
 import {
   BACKUP_FORMAT,
@@ -67,7 +67,7 @@ export async function createBackup(
 async function dumpTables(db: Kysely<unknown>, staging: string): Promise<Record<string, number>> {
   await mkdir(path.join(staging, 'database'));
   const counts: Record<string, number> = {};
-  for (const table of DATA_TABLES)
+  for (const table of BACKUP_TABLES)
     counts[table.name] = await dumpTable(db, table.name, table.key, staging);
   return counts;
 }

@@ -11,7 +11,7 @@ import { AppError, describeError } from '../shared/errors.js';
 import { createFileExclusive, pathExists } from '../shared/files.js';
 import type { Db, Store } from '../storage/database.js';
 import { migrations } from '../storage/migrations/index.js';
-import { DATA_TABLES, SERIAL_TABLES } from '../storage/tables.js';
+import { BACKUP_TABLES, DATA_TABLES, SERIAL_TABLES } from '../storage/tables.js';
 import { inTransaction } from '../storage/transaction.js';
 import {
   PUBLIC_KEY_FILES,
@@ -41,7 +41,7 @@ export async function restoreBackup(
     await refuseUnlessEmpty(store, paths);
 
     await inTransaction(store, async (db) => {
-      for (const table of DATA_TABLES) await loadTable(db, table.name, staging);
+      for (const table of BACKUP_TABLES) await loadTable(db, table.name, staging);
     });
     if (store.engine === 'postgres') await followSequences(store);
     await restoreKeys(paths, staging, manifest.keys);

@@ -14,6 +14,13 @@ export interface Schema {
   registeredProducts: RegisteredProductTable;
   customerCounters: CustomerCounterTable;
   auditEvents: AuditEventTable;
+  ssoSessions: SsoSessionTable;
+  casTickets: CasTicketTable;
+  casServices: CasServiceTable;
+  logonThrottle: LogonThrottleTable;
+  webSessions: WebSessionTable;
+  administratorCustomers: AdministratorCustomerTable;
+  settings: SettingTable;
 }
 
 export type CustomerStatus = 'active' | 'disabled';
@@ -59,6 +66,9 @@ export interface AdministratorTable {
   scope: 'all' | 'assigned';
   status: 'active' | 'disabled';
   createdAt: number;
+  /** Optional TOTP second factor, sealed like registration secrets. */
+  totpSecretCiphertext: string | null;
+  passwordChangedAt: number | null;
 }
 
 export interface PortalLogonTable {
@@ -112,3 +122,79 @@ export interface AuditEventTable {
 export type CustomerAccount = Selectable<CustomerAccountTable>;
 export type RegisteredProduct = Selectable<RegisteredProductTable>;
 export type NewAuditEvent = Insertable<AuditEventTable>;
+
+/** A CAS single sign-on session; its id is the ticket-granting ticket (TGT-…). */
+export interface SsoSessionTable {
+  id: string;
+  userName: string;
+  principalKind: LogonKind;
+  customerId: number | null;
+  source: string;
+  createdAt: number;
+  lastUsedAt: number;
+  expiresAt: number;
+  endedAt: number | null;
+  /** Set while the user must change their password: the session grants no ticket until then. */
+  passwordChangePending: number;
+}
+
+export type CasTicketKind = 'ST' | 'PT' | 'PGT';
+
+export interface CasTicketTable {
+  ticket: string;
+  kind: CasTicketKind;
+  sessionId: string;
+  /** The exact service the ticket was issued for (for a PGT: its proxy callback URL). */
+  service: string;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+  /** 1 when the ticket came from a logon with credentials just now, not from the SSO cookie. */
+  fromNewLogin: number;
+  /** JSON array of proxy callback URLs, nearest first (CAS 2.0 <cas:proxies>). */
+  proxyChain: string;
+  /** For a PT: the PGT it was granted with; for a PGT: the ticket it was validated with. */
+  parentTicket: string | null;
+}
+
+export interface CasServiceTable {
+  id: Generated<number>;
+  url: string;
+  kind: 'service' | 'proxy_callback';
+  description: string;
+  createdAt: number;
+}
+
+export interface LogonThrottleTable {
+  key: string;
+  failures: number;
+  windowStartedAt: number;
+  lockedUntil: number | null;
+}
+
+/** A console or portal session, found by the hash of its cookie value. */
+export interface WebSessionTable {
+  idHash: string;
+  server: 'admin' | 'portal';
+  /** The service ticket it was created from: single logout names it. */
+  ticket: string;
+  userName: string;
+  role: string;
+  /** JSON array of the customer account names the user may see. */
+  customerNames: string;
+  mustChangePassword: number;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+}
+
+export interface AdministratorCustomerTable {
+  id: Generated<number>;
+  administratorId: number;
+  customerId: number;
+}
+
+export interface SettingTable {
+  key: string;
+  value: string;
+}

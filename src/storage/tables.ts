@@ -2,7 +2,7 @@
  * Every table that holds data, in an order where a row's references come before it, with the
  * single column that orders it. Backups and restores walk this list; a test checks it is whole.
  */
-export const DATA_TABLES: ReadonlyArray<{ name: string; key: string }> = [
+export const DATA_TABLES: ReadonlyArray<{ name: string; key: string; ephemeral?: true }> = [
   { name: 'customer_accounts', key: 'id' },
   { name: 'registration_credentials', key: 'customer_id' },
   { name: 'logon_names', key: 'name_key' },
@@ -11,9 +11,20 @@ export const DATA_TABLES: ReadonlyArray<{ name: string; key: string }> = [
   { name: 'registered_products', key: 'id' },
   { name: 'customer_counters', key: 'customer_id' },
   { name: 'audit_events', key: 'id' },
+  { name: 'administrator_customers', key: 'id' },
+  { name: 'cas_services', key: 'id' },
+  { name: 'settings', key: 'key' },
+  // Sign-on state: a restored system starts with everyone signed out.
+  { name: 'sso_sessions', key: 'id', ephemeral: true },
+  { name: 'cas_tickets', key: 'ticket', ephemeral: true },
+  { name: 'web_sessions', key: 'id_hash', ephemeral: true },
+  { name: 'logon_throttle', key: 'key', ephemeral: true },
 ];
 
+/** The tables a backup carries. */
+export const BACKUP_TABLES = DATA_TABLES.filter((table) => table.ephemeral !== true);
+
 /** Tables whose key is a generated integer: PostgreSQL's sequence must follow a restore. */
-export const SERIAL_TABLES = DATA_TABLES.filter((table) => table.key === 'id').map(
+export const SERIAL_TABLES = BACKUP_TABLES.filter((table) => table.key === 'id').map(
   (table) => table.name,
 );
