@@ -25,6 +25,19 @@ export const DEFAULT_CONFIG: Config = {
     },
     metrics: { host: '127.0.0.1', port: 7090 },
   },
+  cas: {
+    services: [],
+    proxyCallbacks: [],
+    serviceTicketSeconds: 10,
+    sessionIdleMinutes: 120,
+    sessionHardHours: 8,
+    // A person: five wrong passwords in 15 minutes lock the name for 15 minutes.
+    people: { maxFailures: 5, windowSeconds: 900, lockSeconds: 900 },
+    // One address trying many names is slowed, then refused for a while.
+    addresses: { maxFailures: 30, windowSeconds: 300, lockSeconds: 300 },
+    // Appliances share credentials and often one NAT address: a generous per-address limit only.
+    appliances: { maxFailures: 300, windowSeconds: 60, lockSeconds: 60 },
+  },
   log: { level: 'info', format: 'auto' },
 };
 

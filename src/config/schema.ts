@@ -8,6 +8,13 @@ const publicHost = z.string().min(1).nullable();
 
 const httpsServer = z.strictObject({ host, port, publicHost });
 
+/** After maxFailures failures within windowSeconds, refuse for lockSeconds. */
+const throttlePolicy = z.strictObject({
+  maxFailures: z.number().int().min(1).max(1_000_000),
+  windowSeconds: z.number().int().min(1).max(86_400),
+  lockSeconds: z.number().int().min(0).max(86_400),
+});
+
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1),
   database: z.strictObject({
@@ -40,6 +47,26 @@ export const configSchema = z.strictObject({
       heartbeatTimeoutSeconds: z.number().int().min(10).max(86_400),
     }),
     metrics: z.strictObject({ host, port }),
+  }),
+  cas: z.strictObject({
+    /** Extra services allowed to use single sign-on (exact URLs), such as a test client. */
+    services: z.array(z.url({ protocol: /^https$/ })),
+    /** Proxy callback URLs allowed to receive proxy-granting tickets (HTTPS only). */
+    proxyCallbacks: z.array(z.url({ protocol: /^https$/ })),
+    serviceTicketSeconds: z.number().int().min(5).max(300),
+    sessionIdleMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60),
+    sessionHardHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 7),
+    people: throttlePolicy,
+    addresses: throttlePolicy,
+    appliances: throttlePolicy,
   }),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

@@ -1,5 +1,5 @@
 import { createAdminRedirect, createAdminServer } from '../admin/server.js';
-import { createCasServer } from '../cas/server.js';
+import { createCasServer, type CasServerDeps } from '../cas/server.js';
 import type { ServerName } from '../config/schema.js';
 import type { WebServerDeps } from '../http/web-server.js';
 import type { KeyMaterial } from '../keys/material.js';
@@ -8,7 +8,7 @@ import { createTlsDoor } from '../logserver/tls-door.js';
 import type { Metrics } from '../metrics/registry.js';
 import { createPortalServer } from '../portal/server.js';
 import { createStatusServer } from '../status/server.js';
-import { adminHttpsOrigin, type BoundPorts } from './endpoints.js';
+import { adminHttpsOrigin, endpointsOf, type BoundPorts } from './endpoints.js';
 import { httpsAppListener, netListener, type Listener } from './listener.js';
 import type { Runtime } from './runtime.js';
 
@@ -57,7 +57,7 @@ export function listenersOf(
     case 'cas':
       return [
         httpsAppListener(
-          createCasServer(web),
+          createCasServer(casDeps(runtime, keys, web, bound)),
           'servers.cas.port',
           servers.cas.host,
           servers.cas.port,
@@ -107,4 +107,26 @@ export function listenersOf(
         }),
       ];
   }
+}
+
+function casDeps(
+  runtime: Runtime,
+  keys: KeyMaterial,
+  web: WebServerDeps,
+  bound: BoundPorts,
+): CasServerDeps {
+  // Ports may be bound only after the servers are built: URLs are computed when asked.
+  const endpoints = () => endpointsOf(runtime.config, bound, runtime.paths.caCertificate);
+  return {
+    ...web,
+    keys,
+    clock: runtime.clock,
+    settings: runtime.config.cas,
+    casUrl: () => endpoints().cas.url,
+    ownServices: () => {
+      const { admin, portal, status } = endpoints();
+      // The start pages too, so that a logout can send the browser back to them.
+      return [admin.casService, portal.casService, status.casService, admin.url, portal.url];
+    },
+  };
 }

@@ -1,0 +1,132 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+import { serviceTicketMs, type CasContext } from './context.js';
+import { chooseLocale, loginPage, messagePage, type Locale } from './pages.js';
+import { signInPerson } from './sign-in.js';
+import { signOut } from './sign-out.js';
+import { touchSession } from './sso-sessions.js';
+import { issueTicket } from './tickets.js';
+import {
+  bodyOf,
+  clearSessionCookie,
+  currentSession,
+  flag,
+  formToken,
+  formTokenValid,
+  queryOf,
+  setSessionCookie,
+  withTicket,
+} from './web.js';
+
+const HTML = 'text/html; charset=utf-8';
+
+/** /login and /logout (CAS 3.0 §2.1 – §2.3). */
+export function registerLoginRoutes(app: FastifyInstance, context: CasContext): void {
+  app.get('/cas/login', async (request, reply) => {
+    const query = queryOf(request);
+    const locale = localeOf(request, query['locale']);
+    const service = query['service'];
+    const renew = flag(query['renew']);
+    if (service !== undefined && !(await context.registry.isService(service))) {
+      return reply.status(403).type(HTML).send(messagePage(locale, 'unregistered'));
+    }
+
+    const session = await currentSession(context, request);
+    if (session !== null && !renew) {
+      if (session.passwordChangePending === 1) return reply.redirect(passwordUrl(service));
+      await touchSession(context.store.db, session.id, context.clock.now());
+      if (service === undefined) return reply.type(HTML).send(messagePage(locale, 'signedIn'));
+      return redirectWithTicket(context, reply, session.id, service, false);
+    }
+    if (flag(query['gateway']) && !renew) {
+      if (service === undefined) return reply.type(HTML).send(messagePage(locale, 'signedOut'));
+      return reply.redirect(service);
+    }
+    return showForm(request, reply, locale, { service, renew }, null, 200);
+  });
+
+  app.post('/cas/login', async (request, reply) => {
+    const body = bodyOf(request);
+    const locale = localeOf(request, body['locale']);
+    const service = emptyToUndefined(body['service']);
+    const renew = flag(emptyToUndefined(body['renew']));
+    if (!formTokenValid(request, body['form'])) {
+      return showForm(request, reply, locale, { service, renew }, 'expired', 400);
+    }
+    if (service !== undefined && !(await context.registry.isService(service))) {
+      return reply.status(403).type(HTML).send(messagePage(locale, 'unregistered'));
+    }
+
+    const outcome = await signInPerson(
+      context,
+      body['username'] ?? '',
+      body['password'] ?? '',
+      request.ip,
+    );
+    if (!outcome.ok) {
+      const status = outcome.reason === 'throttled' ? 429 : 401;
+      return showForm(request, reply, locale, { service, renew }, outcome.reason, status);
+    }
+    setSessionCookie(reply, outcome.sessionId);
+    if (outcome.passwordChangePending) return reply.redirect(passwordUrl(service));
+    if (service === undefined) return reply.type(HTML).send(messagePage(locale, 'signedIn'));
+    return redirectWithTicket(context, reply, outcome.sessionId, service, true);
+  });
+
+  app.get('/cas/logout', async (request, reply) => {
+    const query = queryOf(request);
+    const session = await currentSession(context, request);
+    if (session !== null) await signOut(context, session, request.ip);
+    clearSessionCookie(reply);
+
+    const service = query['service'] ?? query['url'];
+    if (service !== undefined && (await context.registry.isService(service)))
+      return reply.redirect(service);
+    return reply.type(HTML).send(messagePage(localeOf(request, query['locale']), 'signedOut'));
+  });
+}
+
+export async function redirectWithTicket(
+  context: CasContext,
+  reply: FastifyReply,
+  sessionId: string,
+  service: string,
+  fromNewLogin: boolean,
+): Promise<FastifyReply> {
+  const ticket = await issueTicket(
+    context.store.db,
+    { kind: 'ST', sessionId, service, fromNewLogin },
+    context.clock.now(),
+    serviceTicketMs(context),
+  );
+  return reply.redirect(withTicket(service, ticket));
+}
+
+function showForm(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  locale: Locale,
+  target: { service: string | undefined; renew: boolean },
+  error: 'invalid' | 'throttled' | 'expired' | null,
+  status: number,
+): FastifyReply {
+  const hidden: Record<string, string> = { form: formToken(request, reply), locale };
+  if (target.service !== undefined) hidden['service'] = target.service;
+  if (target.renew) hidden['renew'] = 'true';
+  return reply
+    .status(status)
+    .type(HTML)
+    .send(loginPage(locale, hidden, error));
+}
+
+export function localeOf(request: FastifyRequest, requested: string | undefined): Locale {
+  return chooseLocale(requested, request.headers['accept-language']);
+}
+
+function passwordUrl(service: string | undefined): string {
+  return service === undefined ? 'password' : `password?service=${encodeURIComponent(service)}`;
+}
+
+function emptyToUndefined(value: string | undefined): string | undefined {
+  return value === '' ? undefined : value;
+}

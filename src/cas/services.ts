@@ -1,0 +1,70 @@
+import type { Db } from '../storage/database.js';
+
+/**
+ * The service registry. A service is allowed only when its URL equals a registered one exactly,
+ * character for character: no prefix match, no pattern, so `https://console/admin@evil` or
+ * `https://console/admin/../x` never pass (handed cases P10, C26).
+ */
+export interface ServiceRegistry {
+  isService(url: string): Promise<boolean>;
+  isProxyCallback(url: string): Promise<boolean>;
+}
+
+export interface RegistrySources {
+  db: Db;
+  /** The console, portal and status server's own service URLs, from the configuration. */
+  configuredServices: () => string[];
+  configuredProxyCallbacks: string[];
+}
+
+export function serviceRegistry(sources: RegistrySources): ServiceRegistry {
+  const stored = async (url: string, kind: 'service' | 'proxy_callback'): Promise<boolean> => {
+    const row = await sources.db
+      .selectFrom('casServices')
+      .select('id')
+      .where('url', '=', url)
+      .where('kind', '=', kind)
+      .executeTakeFirst();
+    return row !== undefined;
+  };
+
+  return {
+    isService: async (url) =>
+      wellFormed(url) &&
+      (sources.configuredServices().includes(url) || (await stored(url, 'service'))),
+    isProxyCallback: async (url) =>
+      wellFormed(url) &&
+      url.startsWith('https://') &&
+      (sources.configuredProxyCallbacks.includes(url) || (await stored(url, 'proxy_callback'))),
+  };
+}
+
+/** Rejects what an exact match alone could let through if a stored entry were ever careless. */
+function wellFormed(url: string): boolean {
+  if (url.length > 2048 || /[\s\\]/.test(url)) return false;
+  try {
+    const parsed = new URL(url);
+    return (
+      (parsed.protocol === 'https:' || parsed.protocol === 'http:') &&
+      parsed.username === '' &&
+      parsed.password === '' &&
+      parsed.hash === ''
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Registers a service or proxy callback (operator action, audited by the caller). */
+export async function addService(
+  db: Db,
+  url: string,
+  kind: 'service' | 'proxy_callback',
+  description: string,
+  now: Date,
+): Promise<void> {
+  await db
+    .insertInto('casServices')
+    .values({ url, kind, description, createdAt: now.getTime() })
+    .execute();
+}
