@@ -1,10 +1,12 @@
 import type { Clock } from '../shared/clock.js';
-import { isAppError } from '../shared/errors.js';
+import { isAppError, notFound } from '../shared/errors.js';
+import { recordAudit } from '../audit/audit-log.js';
+import type { Actor } from './customers.js';
 import type { Store } from '../storage/database.js';
 import { isUniqueViolation } from '../storage/errors.js';
 import { inTransaction } from '../storage/transaction.js';
 import { claimLogonName } from './names.js';
-import { FACTORY_ADMIN_PASSWORD, hashPassword } from './passwords.js';
+import { checkPasswordPolicy, FACTORY_ADMIN_PASSWORD, hashPassword } from './passwords.js';
 
 export const BUILT_IN_ADMINISTRATOR = 'admin';
 
@@ -52,4 +54,43 @@ export async function firstLogonPending(store: Store): Promise<boolean> {
     .where('builtIn', '=', 1)
     .executeTakeFirst();
   return admin?.mustChangePassword === 1;
+}
+
+/**
+ * Sets an administrator's password from the command line (a forgotten password, a locked-out
+ * built-in admin). The new password must be changed at the next logon, and every SSO session
+ * of the administrator ends.
+ */
+export async function resetAdministratorPassword(
+  store: Store,
+  clock: Clock,
+  userName: string,
+  password: string,
+  actor: Actor,
+): Promise<void> {
+  checkPasswordPolicy(userName, password);
+  const passwordHash = await hashPassword(password);
+  const now = clock.now();
+
+  await inTransaction(store, async (db) => {
+    const updated = await db
+      .updateTable('administrators')
+      .set({ passwordHash, mustChangePassword: 1 })
+      .where('userName', '=', userName)
+      .executeTakeFirst();
+    if (updated.numUpdatedRows !== 1n) throw notFound(`administrator "${userName}"`);
+    await db
+      .updateTable('ssoSessions')
+      .set({ endedAt: now.getTime() })
+      .where('userName', '=', userName)
+      .where('endedAt', 'is', null)
+      .execute();
+    await recordAudit(db, now, {
+      actor: actor.name,
+      source: actor.source,
+      action: 'administrator.reset-password',
+      target: userName,
+      result: 'success',
+    });
+  });
 }

@@ -1,25 +1,32 @@
 import http from 'node:http';
 
+import { mountSignOn, type CasClientDeps } from '../cas-client/sign-on.js';
 import { createHttpsApp, type HttpsApp } from '../http/https-app.js';
 import type { WebServerDeps } from '../http/web-server.js';
-import { renderPage } from '../web/page.js';
+import { renderSignedInPage } from '../web/sign-on-pages.js';
 
 export const ADMIN_BASE_PATH = '/admin';
 
-/** The administrative console's HTTPS server. */
-export function createAdminServer(deps: WebServerDeps): HttpsApp {
+/** The administrative console's HTTPS server: provider administrators only, through CAS. */
+export function createAdminServer(deps: WebServerDeps, cas: CasClientDeps): HttpsApp {
   const app = createHttpsApp({ server: 'admin', ...deps });
+  const signOn = mountSignOn(
+    app,
+    {
+      server: 'admin',
+      basePath: ADMIN_BASE_PATH,
+      title: 'TMSP administrative console',
+      role: 'administrator',
+    },
+    cas,
+    deps,
+  );
 
   app.get('/', (_request, reply) => reply.redirect(ADMIN_BASE_PATH));
-  app.get(ADMIN_BASE_PATH, (_request, reply) =>
-    reply
-      .type('text/html; charset=utf-8')
-      .send(
-        renderPage('TMSP administrative console', [
-          'Provider staff manage customer accounts here.',
-        ]),
-      ),
-  );
+  app.get(ADMIN_BASE_PATH, { preHandler: signOn.requireSession }, (request, reply) => {
+    const view = signOn.signedInView(signOn.sessionOf(request));
+    return reply.type('text/html; charset=utf-8').send(renderSignedInPage(view));
+  });
   return app;
 }
 

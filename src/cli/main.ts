@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 
 import { describeError, isAppError } from '../shared/errors.js';
+import { registerAdmin } from './commands/admin.js';
 import { registerBackup } from './commands/backup.js';
+import { registerCas } from './commands/cas.js';
 import { registerCustomer } from './commands/customer.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerStats } from './commands/stats.js';
@@ -21,6 +23,8 @@ export async function main(argv: string[]): Promise<void> {
   registerBackup(program);
   registerCustomer(program);
   registerStats(program);
+  registerAdmin(program);
+  registerCas(program);
 
   try {
     await program.parseAsync(argv);

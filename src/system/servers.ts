@@ -1,5 +1,6 @@
 import { createAdminRedirect, createAdminServer } from '../admin/server.js';
 import { createCasServer, type CasServerDeps } from '../cas/server.js';
+import type { CasClientDeps } from '../cas-client/sign-on.js';
 import type { ServerName } from '../config/schema.js';
 import type { WebServerDeps } from '../http/web-server.js';
 import type { KeyMaterial } from '../keys/material.js';
@@ -31,7 +32,7 @@ export function listenersOf(
       const redirect = createAdminRedirect(() => adminHttpsOrigin(runtime.config, bound));
       return [
         httpsAppListener(
-          createAdminServer(web),
+          createAdminServer(web, casClientOf('admin', runtime, keys, bound)),
           'servers.admin.port',
           servers.admin.host,
           servers.admin.port,
@@ -48,7 +49,7 @@ export function listenersOf(
     case 'portal':
       return [
         httpsAppListener(
-          createPortalServer(web),
+          createPortalServer(web, casClientOf('portal', runtime, keys, bound)),
           'servers.portal.port',
           servers.portal.host,
           servers.portal.port,
@@ -128,5 +129,26 @@ function casDeps(
       // The start pages too, so that a logout can send the browser back to them.
       return [admin.casService, portal.casService, status.casService, admin.url, portal.url];
     },
+  };
+}
+
+/**
+ * Single sign-on for the console or portal. Every URL is read from the configuration and the
+ * ports bound (a configured 0 is known only after start), never from a request (C26).
+ */
+function casClientOf(
+  site: 'admin' | 'portal',
+  runtime: Runtime,
+  keys: KeyMaterial,
+  bound: BoundPorts,
+): CasClientDeps {
+  const endpoints = () => endpointsOf(runtime.config, bound, runtime.paths.caCertificate);
+  return {
+    casUrl: () => endpoints().cas.url,
+    serviceUrl: () => endpoints()[site].casService,
+    homeUrl: () => endpoints()[site].url,
+    ca: keys.tls.ca,
+    serviceKey: keys.serviceKey,
+    clock: runtime.clock,
   };
 }

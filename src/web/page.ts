@@ -12,13 +12,17 @@ export function escapeHtml(text: string): string {
 
 /** A complete, self-contained HTML page (no scripts, so the CSP stays strict). */
 export function renderPage(title: string, paragraphs: string[]): string {
-  const body = paragraphs.map((text) => `<p>${escapeHtml(text)}</p>`).join('\n');
+  return renderHtmlPage(title, paragraphs.map((text) => `<p>${escapeHtml(text)}</p>`).join('\n'));
+}
+
+/** The same page around body HTML the caller has already escaped. */
+export function renderHtmlPage(title: string, bodyHtml: string): string {
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-${body}
+${bodyHtml}
 </body>
 </html>
 `;

@@ -1,12 +1,12 @@
-import { readFile } from 'node:fs/promises';
-
 import type { Command } from 'commander';
 
 import { addCustomer, disableCustomer, listCustomers } from '../../accounts/customers.js';
-import { AppError, describeError, invalidInput } from '../../shared/errors.js';
 import { loadSecretBox } from '../../system/runtime.js';
+import { invalidInput } from '../../shared/errors.js';
 import { cliActor, withRuntime, type LocationOptions } from '../context.js';
 import { formatTable } from '../output.js';
+import { secretFrom } from '../secrets.js';
+import { rotateRegistrationSecret } from '../../accounts/registration-secrets.js';
 
 interface AddOptions extends LocationOptions {
   name: string;
@@ -41,6 +41,14 @@ export function registerCustomer(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(list);
 
+  withLocation(customer.command('rotate-secret'))
+    .description('give the appliances a new registration secret; the old one works for a while')
+    .argument('<name>', 'customer account name')
+    .option('--registration-secret <secret>', 'the new secret (prefer --registration-secret-file)')
+    .option('--registration-secret-file <file>', 'file holding the new secret')
+    .option('--grace-hours <hours>', 'how long the old secret keeps working', '72')
+    .action(rotate);
+
   withLocation(customer.command('disable'))
     .description('disable a customer account (its history stays readable)')
     .argument('<name>', 'customer account name')
@@ -54,7 +62,7 @@ export function withLocation(command: Command): Command {
 }
 
 async function add(options: AddOptions): Promise<void> {
-  const registrationSecret = await oneOf(
+  const registrationSecret = await secretFrom(
     'registration secret',
     options.registrationSecret,
     options.registrationSecretFile,
@@ -62,7 +70,7 @@ async function add(options: AddOptions): Promise<void> {
   const portalPassword =
     options.portalUser === undefined
       ? undefined
-      : await oneOf('portal password', options.portalPassword, options.portalPasswordFile);
+      : await secretFrom('portal password', options.portalPassword, options.portalPasswordFile);
 
   await withRuntime(options, async (runtime) => {
     const secrets = await loadSecretBox(runtime);
@@ -114,19 +122,33 @@ async function disable(name: string, options: LocationOptions): Promise<void> {
   process.stdout.write(`customer account ${name} disabled\n`);
 }
 
-/** A secret given inline or, better, in a file (its one trailing newline dropped). */
-async function oneOf(
-  what: string,
-  value: string | undefined,
-  file: string | undefined,
-): Promise<string> {
-  if ((value === undefined) === (file === undefined)) {
-    throw invalidInput(`give the ${what} either inline or as a file, exactly one of the two`);
+interface RotateOptions extends LocationOptions {
+  registrationSecret?: string;
+  registrationSecretFile?: string;
+  graceHours: string;
+}
+
+async function rotate(name: string, options: RotateOptions): Promise<void> {
+  const secret = await secretFrom(
+    'registration secret',
+    options.registrationSecret,
+    options.registrationSecretFile,
+  );
+  const graceHours = Number(options.graceHours);
+  if (!Number.isInteger(graceHours) || graceHours < 0 || graceHours > 24 * 90) {
+    throw invalidInput('--grace-hours takes a whole number of hours from 0 to 2160');
   }
-  if (value !== undefined) return value;
-  try {
-    return (await readFile(file as string, 'utf8')).replace(/\r?\n$/, '');
-  } catch (error) {
-    throw new AppError('invalid_input', `cannot read the ${what} file: ${describeError(error)}`);
-  }
+  const until = await withRuntime(options, async (runtime) => {
+    const secrets = await loadSecretBox(runtime);
+    return rotateRegistrationSecret(
+      { store: runtime.store, clock: runtime.clock, secrets },
+      name,
+      secret,
+      graceHours,
+      cliActor(),
+    );
+  });
+  process.stdout.write(
+    `registration secret of ${name} rotated; the old one works until ${until.toISOString()}\n`,
+  );
 }
