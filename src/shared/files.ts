@@ -20,13 +20,7 @@ export async function writeFileAtomic(
   );
 
   try {
-    const handle = await open(temporary, 'wx', mode);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeSynced(temporary, data, mode);
     await rename(temporary, target);
   } catch (error) {
     await rm(temporary, { force: true });
@@ -61,14 +55,7 @@ export async function createFileExclusive(
     `.${path.basename(target)}.${randomBytes(6).toString('hex')}`,
   );
 
-  const handle = await open(temporary, 'wx', mode);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-
+  await writeSynced(temporary, data, mode);
   try {
     await link(temporary, target);
     await syncDirectory(directory);
@@ -86,4 +73,15 @@ export async function pathExists(file: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** Creates a new file with the data and waits until it is on disk. */
+async function writeSynced(file: string, data: string | Uint8Array, mode: number): Promise<void> {
+  const handle = await open(file, 'wx', mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }

@@ -10,17 +10,9 @@ import type { Db, Store } from './database.js';
 export async function inTransaction<T>(store: Store, fn: (db: Db) => Promise<T>): Promise<T> {
   if (store.engine === 'postgres') return store.db.transaction().execute(fn);
 
-  return store.db.connection().execute(async (connection) => {
-    await sql`begin immediate`.execute(connection);
-    try {
-      const result = await fn(connection);
-      await sql`commit`.execute(connection);
-      return result;
-    } catch (error) {
-      await sql`rollback`.execute(connection);
-      throw error;
-    }
-  });
+  return store.db
+    .connection()
+    .execute((connection) => sqliteTransaction(connection, 'immediate', fn));
 }
 
 /**
@@ -38,15 +30,24 @@ export async function inReadSnapshot<T>(
       .setAccessMode('read only')
       .execute(fn);
   }
-  return store.raw.connection().execute(async (connection) => {
-    await sql`begin`.execute(connection);
-    try {
-      const result = await fn(connection);
-      await sql`commit`.execute(connection);
-      return result;
-    } catch (error) {
-      await sql`rollback`.execute(connection);
-      throw error;
-    }
-  });
+  return store.raw
+    .connection()
+    .execute((connection) => sqliteTransaction(connection, 'deferred', fn));
+}
+
+/** SQLite's own BEGIN: kysely cannot ask for IMMEDIATE, which writers need. */
+async function sqliteTransaction<DB, T>(
+  connection: Kysely<DB>,
+  mode: 'immediate' | 'deferred',
+  fn: (db: Kysely<DB>) => Promise<T>,
+): Promise<T> {
+  await sql.raw(`begin ${mode}`).execute(connection);
+  try {
+    const result = await fn(connection);
+    await sql`commit`.execute(connection);
+    return result;
+  } catch (error) {
+    await sql`rollback`.execute(connection);
+    throw error;
+  }
 }

@@ -1,13 +1,11 @@
-import type { CreateTableBuilder, Kysely, Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 
 import type { Engine } from '../engine.js';
+import { idColumn } from './columns.js';
 
 /** Customer accounts, identities, registered products, counters and the audit trail. */
 export function foundation(engine: Engine): Migration {
-  const withId = <T extends string>(table: CreateTableBuilder<T>): CreateTableBuilder<T, 'id'> =>
-    engine === 'postgres'
-      ? table.addColumn('id', 'serial', (column) => column.primaryKey())
-      : table.addColumn('id', 'integer', (column) => column.primaryKey().autoIncrement());
+  const withId = idColumn(engine);
 
   return {
     async up(db: Kysely<unknown>): Promise<void> {

@@ -1,6 +1,7 @@
-import type { CreateTableBuilder, Kysely, Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 
 import type { Engine } from '../engine.js';
+import { idColumn } from './columns.js';
 
 /**
  * Single sign-on: SSO sessions and tickets live in the database so that several CAS processes
@@ -8,10 +9,7 @@ import type { Engine } from '../engine.js';
  * throttling is shared the same way; the console's and portal's own sessions are server-side.
  */
 export function cas(engine: Engine): Migration {
-  const withId = <T extends string>(table: CreateTableBuilder<T>): CreateTableBuilder<T, 'id'> =>
-    engine === 'postgres'
-      ? table.addColumn('id', 'serial', (column) => column.primaryKey())
-      : table.addColumn('id', 'integer', (column) => column.primaryKey().autoIncrement());
+  const withId = idColumn(engine);
 
   return {
     async up(db: Kysely<unknown>): Promise<void> {
