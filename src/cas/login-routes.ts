@@ -1,8 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { serviceTicketMs, type CasContext } from './context.js';
-import { chooseLocale, loginPage, messagePage, type Locale } from './pages.js';
-import { signInPerson } from './sign-in.js';
+import { chooseLocale, loginPage, messagePage, secondFactorPage, type Locale } from './pages.js';
+import {
+  completeSecondFactor,
+  signInPerson,
+  type RefusalReason,
+  type SignInOutcome,
+} from './sign-in.js';
 import { signOut } from './sign-out.js';
 import { touchSession } from './sso-sessions.js';
 import { issueTicket } from './tickets.js';
@@ -63,14 +68,27 @@ export function registerLoginRoutes(app: FastifyInstance, context: CasContext): 
       body['password'] ?? '',
       request.ip,
     );
-    if (!outcome.ok) {
-      const status = outcome.reason === 'throttled' ? 429 : 401;
-      return showForm(request, reply, locale, { service, renew }, outcome.reason, status);
+    return answerSignIn(context, request, reply, locale, { service, renew }, outcome);
+  });
+
+  app.post('/cas/second-factor', async (request, reply) => {
+    const body = bodyOf(request);
+    const locale = localeOf(request, body['locale']);
+    const service = emptyToUndefined(body['service']);
+    const renew = flag(emptyToUndefined(body['renew']));
+    if (!formTokenValid(request, body['form'])) {
+      return showForm(request, reply, locale, { service, renew }, 'expired', 400);
     }
-    setSessionCookie(reply, outcome.sessionId);
-    if (outcome.passwordChangePending) return reply.redirect(passwordUrl(service));
-    if (service === undefined) return reply.type(HTML).send(messagePage(locale, 'signedIn'));
-    return redirectWithTicket(context, reply, outcome.sessionId, service, true);
+    if (service !== undefined && !(await context.registry.isService(service))) {
+      return reply.status(403).type(HTML).send(messagePage(locale, 'unregistered'));
+    }
+    const outcome = await completeSecondFactor(
+      context,
+      body['pending'] ?? '',
+      body['code'] ?? '',
+      request.ip,
+    );
+    return answerSignIn(context, request, reply, locale, { service, renew }, outcome);
   });
 
   app.get('/cas/logout', async (request, reply) => {
@@ -84,6 +102,35 @@ export function registerLoginRoutes(app: FastifyInstance, context: CasContext): 
       return reply.redirect(service);
     return reply.type(HTML).send(messagePage(localeOf(request, query['locale']), 'signedOut'));
   });
+}
+
+type Target = { service: string | undefined; renew: boolean };
+
+async function answerSignIn(
+  context: CasContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  locale: Locale,
+  target: Target,
+  outcome: SignInOutcome,
+): Promise<FastifyReply> {
+  switch (outcome.status) {
+    case 'refused': {
+      const status =
+        outcome.reason === 'invalid' ? 401 : outcome.reason === 'throttled' ? 429 : 403;
+      return showForm(request, reply, locale, target, outcome.reason, status);
+    }
+    case 'second-factor': {
+      const hidden = { ...hiddenFields(request, reply, locale, target), pending: outcome.pending };
+      return reply.type(HTML).send(secondFactorPage(locale, hidden));
+    }
+    case 'signed-in':
+      setSessionCookie(reply, outcome.sessionId);
+      if (outcome.passwordChangePending) return reply.redirect(passwordUrl(target.service));
+      if (target.service === undefined)
+        return reply.type(HTML).send(messagePage(locale, 'signedIn'));
+      return redirectWithTicket(context, reply, outcome.sessionId, target.service, true);
+  }
 }
 
 export async function redirectWithTicket(
@@ -106,17 +153,28 @@ function showForm(
   request: FastifyRequest,
   reply: FastifyReply,
   locale: Locale,
-  target: { service: string | undefined; renew: boolean },
-  error: 'invalid' | 'throttled' | 'expired' | null,
+  target: Target,
+  error: RefusalReason | 'expired' | null,
   status: number,
 ): FastifyReply {
-  const hidden: Record<string, string> = { form: formToken(request, reply), locale };
-  if (target.service !== undefined) hidden['service'] = target.service;
-  if (target.renew) hidden['renew'] = 'true';
+  const hidden = hiddenFields(request, reply, locale, target);
+  const message = error === 'not-enrolled' ? 'notEnrolled' : error;
   return reply
     .status(status)
     .type(HTML)
-    .send(loginPage(locale, hidden, error));
+    .send(loginPage(locale, hidden, message));
+}
+
+function hiddenFields(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  locale: Locale,
+  target: Target,
+): Record<string, string> {
+  const hidden: Record<string, string> = { form: formToken(request, reply), locale };
+  if (target.service !== undefined) hidden['service'] = target.service;
+  if (target.renew) hidden['renew'] = 'true';
+  return hidden;
 }
 
 export function localeOf(request: FastifyRequest, requested: string | undefined): Locale {

@@ -21,6 +21,10 @@ const TEXT = {
     change: 'Change password',
     mismatch: 'The two new passwords differ.',
     expired: 'The form has expired. Please try again.',
+    notEnrolled: 'A second factor is required. Ask an administrator to enroll yours.',
+    secondFactorTitle: 'Second factor',
+    code: 'Code from your authenticator app',
+    verify: 'Verify',
   },
   de: {
     title: 'TMSP-Anmeldung',
@@ -40,6 +44,10 @@ const TEXT = {
     change: 'Passwort ändern',
     mismatch: 'Die neuen Passwörter stimmen nicht überein.',
     expired: 'Das Formular ist abgelaufen. Bitte erneut versuchen.',
+    notEnrolled: 'Ein zweiter Faktor ist vorgeschrieben. Bitte lassen Sie ihn einrichten.',
+    secondFactorTitle: 'Zweiter Faktor',
+    code: 'Code aus Ihrer Authenticator-App',
+    verify: 'Prüfen',
   },
 } as const;
 
@@ -90,6 +98,16 @@ export function passwordPage(locale: Locale, hidden: Hidden, error: string | nul
     field('next', text(locale, 'newPassword'), 'password', 'new-password'),
     field('repeat', text(locale, 'repeatPassword'), 'password', 'new-password'),
     `<button type="submit">${escapeHtml(text(locale, 'change'))}</button>`,
+    '</form>',
+  ]);
+}
+
+export function secondFactorPage(locale: Locale, hidden: Hidden): string {
+  return page(locale, text(locale, 'secondFactorTitle'), [
+    `<form method="post" action="second-factor" autocomplete="off">`,
+    hiddenFields(hidden),
+    field('code', text(locale, 'code'), 'text', 'one-time-code'),
+    `<button type="submit">${escapeHtml(text(locale, 'verify'))}</button>`,
     '</form>',
   ]);
 }

@@ -3,13 +3,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { recordAudit } from '../audit/audit-log.js';
 import { inTransaction } from '../storage/transaction.js';
 import type { CasContext } from './context.js';
-import { checkPerson } from './principals.js';
+import { checkPerson, findPerson, type Person } from './principals.js';
+import { acceptCode, pendingToken, pendingUser, secondFactorNeed } from './second-factor.js';
 import { createSsoSession } from './sso-sessions.js';
 import { addressKey, clearFailures, personKey, recordFailure, throttleState } from './throttle.js';
 
 export type SignInOutcome =
-  | { ok: true; sessionId: string; passwordChangePending: boolean }
-  | { ok: false; reason: 'invalid' | 'throttled' };
+  | { status: 'signed-in'; sessionId: string; passwordChangePending: boolean }
+  | { status: 'second-factor'; pending: string }
+  | { status: 'refused'; reason: RefusalReason };
+
+export type RefusalReason = 'invalid' | 'throttled' | 'not-enrolled';
 
 // Each failure from an address costs its next attempt a little more time, up to this.
 const MAX_SLOWDOWN_MS = 2_000;
@@ -24,34 +28,80 @@ export async function signInPerson(
   password: string,
   source: string,
 ): Promise<SignInOutcome> {
+  if (await throttled(context, userName, source)) return { status: 'refused', reason: 'throttled' };
+
+  const check = await checkPerson(context.store.db, userName, password);
+  if (!check.ok) return fail(context, userName, source, check.reason);
+
+  switch (await secondFactorNeed(context, check.person)) {
+    case 'code':
+      return { status: 'second-factor', pending: pendingToken(context, check.person.userName) };
+    case 'not-enrolled':
+      await audit(context, userName, source, 'failure', 'second factor required but not enrolled');
+      return { status: 'refused', reason: 'not-enrolled' };
+    case 'none':
+      return startSession(context, check.person, source);
+  }
+}
+
+/** The second step for administrators with TOTP: the pending token from step one and a code. */
+export async function completeSecondFactor(
+  context: CasContext,
+  pending: string,
+  code: string,
+  source: string,
+): Promise<SignInOutcome> {
+  const userName = pendingUser(context, pending);
+  if (userName === null) return { status: 'refused', reason: 'invalid' };
+  if (await throttled(context, userName, source)) return { status: 'refused', reason: 'throttled' };
+
+  const person = await findPerson(context.store.db, userName);
+  if (person === null || person.refusal !== null)
+    return fail(context, userName, source, 'not allowed');
+  if (!(await acceptCode(context, person.id, code))) {
+    return fail(context, userName, source, 'wrong second factor');
+  }
+  return startSession(context, person, source);
+}
+
+async function throttled(context: CasContext, userName: string, source: string): Promise<boolean> {
   const now = context.clock.now();
-  const db = context.store.db;
   const [person, address] = await Promise.all([
-    throttleState(db, personKey(userName), now),
-    throttleState(db, addressKey(source), now),
+    throttleState(context.store.db, personKey(userName), now),
+    throttleState(context.store.db, addressKey(source), now),
   ]);
   await sleep(Math.min(MAX_SLOWDOWN_MS, address.failures * 100));
-  if (person.blocked || address.blocked) {
-    await audit(
-      context,
-      userName,
-      source,
-      'failure',
-      person.blocked ? 'user locked' : 'address throttled',
-    );
-    return { ok: false, reason: 'throttled' };
-  }
+  if (!person.blocked && !address.blocked) return false;
+  await audit(
+    context,
+    userName,
+    source,
+    'failure',
+    person.blocked ? 'user locked' : 'address throttled',
+  );
+  return true;
+}
 
-  const check = await checkPerson(db, userName, password);
-  if (!check.ok) {
-    await recordFailure(context.store, personKey(userName), context.settings.people, now);
-    await recordFailure(context.store, addressKey(source), context.settings.addresses, now);
-    await audit(context, userName, source, 'failure', check.reason);
-    return { ok: false, reason: 'invalid' };
-  }
+async function fail(
+  context: CasContext,
+  userName: string,
+  source: string,
+  reason: string,
+): Promise<SignInOutcome> {
+  const now = context.clock.now();
+  await recordFailure(context.store, personKey(userName), context.settings.people, now);
+  await recordFailure(context.store, addressKey(source), context.settings.addresses, now);
+  await audit(context, userName, source, 'failure', reason);
+  return { status: 'refused', reason: 'invalid' };
+}
 
-  await clearFailures(db, personKey(userName));
-  const { person: who } = check;
+async function startSession(
+  context: CasContext,
+  who: Person,
+  source: string,
+): Promise<SignInOutcome> {
+  const now = context.clock.now();
+  await clearFailures(context.store.db, personKey(who.userName));
   const sessionId = await inTransaction(context.store, async (tx) => {
     const id = await createSsoSession(
       tx,
@@ -75,7 +125,7 @@ export async function signInPerson(
     });
     return id;
   });
-  return { ok: true, sessionId, passwordChangePending: who.mustChangePassword };
+  return { status: 'signed-in', sessionId, passwordChangePending: who.mustChangePassword };
 }
 
 async function audit(

@@ -68,6 +68,7 @@ export interface AdministratorTable {
   createdAt: number;
   /** Optional TOTP second factor, sealed like registration secrets. */
   totpSecretCiphertext: string | null;
+  totpLastStep: number | null;
   passwordChangedAt: number | null;
 }
 

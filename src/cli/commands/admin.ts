@@ -1,6 +1,15 @@
 import type { Command } from 'commander';
 
 import { resetAdministratorPassword } from '../../accounts/administrators.js';
+import type { AccountsContext } from '../../accounts/customers.js';
+import {
+  enrollSecondFactor,
+  removeSecondFactor,
+  requireSecondFactor,
+} from '../../accounts/second-factor.js';
+import { otpauthUri } from '../../accounts/totp.js';
+import { invalidInput } from '../../shared/errors.js';
+import { loadSecretBox, type Runtime } from '../../system/runtime.js';
 import { recordAudit } from '../../audit/audit-log.js';
 import { clearFailures, personKey } from '../../cas/throttle.js';
 import { cliActor, withRuntime, type LocationOptions } from '../context.js';
@@ -47,4 +56,45 @@ export function registerAdmin(program: Command): void {
         );
       },
     );
+
+  registerSecondFactor(admin);
+}
+
+function registerSecondFactor(admin: Command): void {
+  const totp = admin.command('totp').description('the TOTP second factor of administrators');
+
+  withLocation(totp.command('enroll'))
+    .description('give an administrator a new TOTP secret and print it once')
+    .argument('<user>', 'administrator user name')
+    .action(async (userName: string, options: LocationOptions) => {
+      const secret = await withRuntime(options, async (runtime) =>
+        enrollSecondFactor(await accountsContext(runtime), userName, cliActor()),
+      );
+      process.stdout.write(`secret: ${secret}\n${otpauthUri('TMSP', userName, secret)}\n`);
+    });
+
+  withLocation(totp.command('remove'))
+    .description("remove an administrator's second factor")
+    .argument('<user>', 'administrator user name')
+    .action(async (userName: string, options: LocationOptions) => {
+      await withRuntime(options, async (runtime) =>
+        removeSecondFactor(await accountsContext(runtime), userName, cliActor()),
+      );
+      process.stdout.write(`second factor of ${userName} removed\n`);
+    });
+
+  withLocation(totp.command('require'))
+    .description('make a second factor mandatory for every administrator (on) or optional (off)')
+    .argument('<state>', 'on or off')
+    .action(async (state: string, options: LocationOptions) => {
+      if (state !== 'on' && state !== 'off') throw invalidInput('say on or off');
+      await withRuntime(options, async (runtime) =>
+        requireSecondFactor(await accountsContext(runtime), state === 'on', cliActor()),
+      );
+      process.stdout.write(`second factor ${state === 'on' ? 'required' : 'optional'}\n`);
+    });
+}
+
+async function accountsContext(runtime: Runtime): Promise<AccountsContext> {
+  return { store: runtime.store, clock: runtime.clock, secrets: await loadSecretBox(runtime) };
 }

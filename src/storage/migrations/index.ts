@@ -3,11 +3,13 @@ import type { Migration } from 'kysely';
 import type { Engine } from '../engine.js';
 import { foundation } from './001-foundation.js';
 import { cas } from './002-cas.js';
+import { secondFactor } from './003-second-factor.js';
 
 /** Every migration, in order. Names never change once released. */
 export function migrations(engine: Engine): Record<string, Migration> {
   return {
     '001-foundation': foundation(engine),
     '002-cas': cas(engine),
+    '003-second-factor': secondFactor(),
   };
 }
