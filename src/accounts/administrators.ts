@@ -1,5 +1,5 @@
 import type { Clock } from '../shared/clock.js';
-import { isAppError, notFound } from '../shared/errors.js';
+import { AppError, isAppError, notFound } from '../shared/errors.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { Actor } from './customers.js';
 import type { Store } from '../storage/database.js';
@@ -40,9 +40,20 @@ export async function ensureBuiltInAdministrator(store: Store, clock: Clock): Pr
         .execute();
     });
   } catch (error) {
-    // Another process created it first.
-    const lostRace = isUniqueViolation(error) || (isAppError(error) && error.code === 'conflict');
-    if (!lostRace) throw error;
+    const taken = isUniqueViolation(error) || (isAppError(error) && error.code === 'conflict');
+    if (!taken) throw error;
+    // Another process created it first, unless the name went to another kind of identity.
+    const owner = await store.db
+      .selectFrom('logonNames')
+      .select('kind')
+      .where('nameKey', '=', BUILT_IN_ADMINISTRATOR)
+      .executeTakeFirst();
+    if (owner?.kind !== 'administrator') {
+      throw new AppError(
+        'startup_failed',
+        `the user name "${BUILT_IN_ADMINISTRATOR}" is held by a ${owner?.kind ?? 'missing'} identity`,
+      );
+    }
   }
 }
 

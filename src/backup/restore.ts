@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -40,20 +40,34 @@ export async function restoreBackup(
     const manifest = await readManifest(staging);
     await refuseUnlessEmpty(store, paths);
 
+    // The files go into place inside the database transaction: if they cannot, the rows roll
+    // back and what was placed is removed, so the restore can simply be run again.
     await inTransaction(store, async (db) => {
       for (const table of BACKUP_TABLES) await loadTable(db, table.name, staging);
+      await placeFiles(paths, staging, manifest.keys);
     });
     if (store.engine === 'postgres') await followSequences(store);
-    await restoreKeys(paths, staging, manifest.keys);
-    await moveTree(path.join(staging, 'areas'), paths.areasDir);
     return manifest;
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    await rm(staging, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  }
+}
+
+async function placeFiles(paths: DataPaths, staging: string, keys: string[]): Promise<void> {
+  const placed: string[] = [];
+  try {
+    await moveTree(path.join(staging, 'areas'), paths.areasDir, placed);
+    await restoreKeys(paths, staging, keys, placed);
+  } catch (error) {
+    await Promise.all(placed.map((file) => rm(file, { recursive: true, force: true })));
+    throw error;
   }
 }
 
 async function extract(archive: string, staging: string): Promise<void> {
   try {
+    // Read the whole archive once first: a truncated one fails here, before anything is written.
+    await tar.list({ file: archive, strict: true });
     // tar refuses absolute names and `..` by default: an archive cannot write outside staging.
     await tar.extract({ file: archive, cwd: staging, strict: true });
   } catch (error) {
@@ -136,19 +150,33 @@ async function followSequences(store: Store): Promise<void> {
   }
 }
 
-async function restoreKeys(paths: DataPaths, staging: string, names: string[]): Promise<void> {
+async function restoreKeys(
+  paths: DataPaths,
+  staging: string,
+  names: string[],
+  placed: string[],
+): Promise<void> {
   const targets = keyFiles(paths);
   for (const name of names) {
     const target = targets[name];
     if (target === undefined) continue;
     const content = await readFile(path.join(staging, 'keys', name));
-    await createFileExclusive(target, content, PUBLIC_KEY_FILES.has(name) ? 0o644 : 0o600);
+    if (await createFileExclusive(target, content, PUBLIC_KEY_FILES.has(name) ? 0o644 : 0o600)) {
+      placed.push(target);
+    }
   }
 }
 
-async function moveTree(source: string, target: string): Promise<void> {
+/** Moves the stored files into place; across file systems (EXDEV) it copies instead. */
+async function moveTree(source: string, target: string, placed: string[]): Promise<void> {
   if (!(await pathExists(source))) return;
   await mkdir(path.dirname(target), { recursive: true });
   await rm(target, { recursive: true, force: true });
-  await rename(source, target);
+  placed.push(target);
+  try {
+    await rename(source, target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    await cp(source, target, { recursive: true, errorOnExist: true, force: false });
+  }
 }

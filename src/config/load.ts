@@ -60,8 +60,10 @@ function readConfigFile(file: string): Tree {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new Error('the top level must be an object');
     }
+    refuseProtoKeys(value as Tree, []);
     return value as Tree;
   } catch (error) {
+    if (error instanceof AppError) throw error;
     throw new AppError(
       'config_invalid',
       `config file ${file} is not valid JSON: ${describeError(error)}`,
@@ -164,6 +166,19 @@ function configError(issues: z.core.$ZodIssue[]): AppError {
     return `${where || '(top level)'}: ${issue.message}`;
   });
   return new AppError('config_invalid', `configuration: ${problems.join('; ')}`);
+}
+
+/** A key that could reach Object.prototype through a merge is refused as unknown, wherever. */
+function refuseProtoKeys(tree: Tree, trail: string[]): void {
+  for (const [key, value] of Object.entries(tree)) {
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+      throw new AppError(
+        'config_invalid',
+        `configuration: unknown key ${[...trail, key].join('.')}`,
+      );
+    }
+    if (isTree(value)) refuseProtoKeys(value, [...trail, key]);
+  }
 }
 
 function toUpperSnake(key: string): string {

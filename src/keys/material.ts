@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 
 import ssh2 from 'ssh2';
 
 import type { DataPaths } from '../config/paths.js';
 import { AppError, describeError } from '../shared/errors.js';
-import { createFileExclusive, writeFileAtomic } from '../shared/files.js';
+import { createFileExclusive, withFileLock, writeFileAtomic } from '../shared/files.js';
 import type { Logger } from '../shared/log.js';
 import {
   certificateCovers,
@@ -37,7 +38,21 @@ export async function ensureKeyMaterial(
   now: Date,
   logger: Logger,
 ): Promise<KeyMaterial> {
-  const tls = await ensureTls(paths, certificateNames, now, logger);
+  // Several processes may start at once on a new data directory: one generates, the others wait
+  // and then read, so a CA, its key and the server certificate always belong together.
+  const lockFile = path.join(paths.keysDir, '.generate.lock');
+  const tls = await withFileLock(lockFile, () =>
+    ensureTls(paths, certificateNames, now, logger),
+  ).catch((error: unknown) => {
+    if (error instanceof AppError) throw error;
+    throw new AppError(
+      'startup_failed',
+      `cannot prepare ${paths.keysDir}: ${describeError(error)}`,
+      {
+        cause: error,
+      },
+    );
+  });
   const sshHostKey = await ensureFile(
     paths.sshHostKey,
     logger,

@@ -4,6 +4,7 @@ import { AppError } from '../shared/errors.js';
 
 const VERSION = 'v1';
 const IV_BYTES = 12;
+const TAG_BYTES = 16;
 
 /**
  * Encrypts registration secrets at rest (AES-256-GCM). They cannot be one-way hashes: the
@@ -34,7 +35,10 @@ export class SecretBox {
       throw new AppError('unavailable', 'a stored secret has an unknown format', { expose: false });
     }
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
+      // A fixed tag length: GCM would otherwise accept a tag cut short, and with it forgeries.
+      const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'), {
+        authTagLength: TAG_BYTES,
+      });
       decipher.setAuthTag(Buffer.from(tag, 'base64'));
       return Buffer.concat([
         decipher.update(Buffer.from(body, 'base64')),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Writes a file so that readers see either the old content or the new, never a torn one:
@@ -83,5 +84,35 @@ async function writeSynced(file: string, data: string | Uint8Array, mode: number
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+const STALE_LOCK_MS = 60_000;
+
+/**
+ * Runs fn while holding a lock file that other processes (and other calls in this one) respect.
+ * A lock older than a minute is taken to be left by a crashed process and broken.
+ */
+export async function withFileLock<T>(lockFile: string, fn: () => Promise<T>): Promise<T> {
+  await mkdir(path.dirname(lockFile), { recursive: true, mode: 0o700 });
+  for (;;) {
+    try {
+      const handle = await open(lockFile, 'wx', 0o600);
+      await handle.close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = await stat(lockFile).then(
+        (info) => Date.now() - info.mtimeMs,
+        () => 0,
+      );
+      if (age > STALE_LOCK_MS) await rm(lockFile, { force: true });
+      else await sleep(25);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lockFile, { force: true });
   }
 }

@@ -96,14 +96,17 @@ describe.each(ENGINES)('the built-in administrator on %s', (engine) => {
     expect(await firstLogonPending(store)).toBe(false);
   });
 
-  it('never takes over the name admin when another kind already holds it', async () => {
+  it('never takes over the name admin when another kind holds it, and says so', async () => {
     const context = accountsContext(store);
     const customer = await addCustomer(
       context,
       newCustomer('acme', { registrationUser: 'Admin' }),
       ACTOR,
     );
-    await ensureBuiltInAdministrator(store, clock);
+    await expect(ensureBuiltInAdministrator(store, clock)).rejects.toMatchObject({
+      code: 'startup_failed',
+      message: expect.stringContaining('held by a registration identity'),
+    });
     const names = await store.db.selectFrom('logonNames').selectAll().execute();
     expect(names).toEqual([
       { nameKey: 'admin', userName: 'Admin', kind: 'registration', customerId: customer.id },

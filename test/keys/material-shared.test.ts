@@ -64,28 +64,22 @@ describe('ensureKeyMaterial run by several processes at once', () => {
     expect(left).toEqual([]);
   });
 
-  // BUG (src/keys/material.ts, ensureTls): each racer generates its own CA and server key pair.
-  // The result of createFileExclusive(paths.caKey) is ignored, so ca.pem and ca-key.pem can
-  // come from different racers; server.pem and server-key.pem are two separate atomic writes,
-  // so they can come from different racers too. Observed in about 3 of 4 runs.
-  it.fails(
-    'ends concurrent first starts with a CA and server certificate that belong together',
-    async () => {
-      for (let round = 0; round < 10; round += 1) {
-        const { paths, names } = keySetup(path.join(dataDir, `round-${round}`));
-        await Promise.all([
-          ensureKeyMaterial(paths, names, NOW, silentLogger()),
-          ensureKeyMaterial(paths, names, NOW, silentLogger()),
-        ]);
-        expect({ round, ...(await tlsFilesConsistent(paths)) }).toEqual({
-          round,
-          caKeyMatchesCa: true,
-          serverKeyMatchesCertificate: true,
-          caSignedServer: true,
-        });
-      }
-    },
-  );
+  // Racing first starts must not mix one racer's CA or server key with another's certificate.
+  it('ends concurrent first starts with a CA and server certificate that belong together', async () => {
+    for (let round = 0; round < 10; round += 1) {
+      const { paths, names } = keySetup(path.join(dataDir, `round-${round}`));
+      await Promise.all([
+        ensureKeyMaterial(paths, names, NOW, silentLogger()),
+        ensureKeyMaterial(paths, names, NOW, silentLogger()),
+      ]);
+      expect({ round, ...(await tlsFilesConsistent(paths)) }).toEqual({
+        round,
+        caKeyMatchesCa: true,
+        serverKeyMatchesCertificate: true,
+        caSignedServer: true,
+      });
+    }
+  });
 });
 
 describe('ensureKeyMaterial with operator-provided files', () => {
