@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { recordAudit } from '../audit/audit-log.js';
 import type { CasContext } from './context.js';
 import { findApplianceAccount, type ApplianceAccount } from './principals.js';
-import { applianceAddressKey, recordFailure, throttleState } from './throttle.js';
+import { applianceAddressKey, countAttempt, forgiveAttempt } from './throttle.js';
 
 export type ApplianceOutcome =
   { ok: true; account: ApplianceAccount } | { ok: false; reason: 'invalid' | 'throttled' };
@@ -31,7 +31,7 @@ export async function authenticateAppliance(
 ): Promise<ApplianceOutcome> {
   const now = context.clock.now();
   const key = applianceAddressKey(source);
-  if ((await throttleState(context.store.db, key, now)).blocked) {
+  if ((await countAttempt(context.store, key, context.settings.appliances, now)).blocked) {
     await audit(context, userName, source, door, null, 'address throttled');
     return { ok: false, reason: 'throttled' };
   }
@@ -39,7 +39,6 @@ export async function authenticateAppliance(
   const account = await findApplianceAccount(context.store.db, context.secrets, userName, now);
   const matched = account !== null && account.secrets.some((secret) => proves(secret, proof));
   if (!matched) {
-    await recordFailure(context.store, key, context.settings.appliances, now);
     await audit(
       context,
       userName,
@@ -50,6 +49,7 @@ export async function authenticateAppliance(
     );
     return { ok: false, reason: 'invalid' };
   }
+  await forgiveAttempt(context.store.db, key);
   await audit(context, userName, source, door, account.customerId, null);
   return { ok: true, account };
 }

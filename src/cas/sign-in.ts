@@ -6,7 +6,7 @@ import type { CasContext } from './context.js';
 import { checkPerson, findPerson, type Person } from './principals.js';
 import { acceptCode, pendingToken, pendingUser, secondFactorNeed } from './second-factor.js';
 import { createSsoSession } from './sso-sessions.js';
-import { addressKey, clearFailures, personKey, recordFailure, throttleState } from './throttle.js';
+import { addressKey, clearFailures, countAttempt, forgiveAttempt, personKey } from './throttle.js';
 
 export type SignInOutcome =
   | { status: 'signed-in'; sessionId: string; passwordChangePending: boolean }
@@ -66,19 +66,23 @@ export async function completeSecondFactor(
 
 async function throttled(context: CasContext, userName: string, source: string): Promise<boolean> {
   const now = context.clock.now();
-  const [person, address] = await Promise.all([
-    throttleState(context.store.db, personKey(userName), now),
-    throttleState(context.store.db, addressKey(source), now),
-  ]);
-  await sleep(Math.min(MAX_SLOWDOWN_MS, address.failures * 100));
-  if (!person.blocked && !address.blocked) return false;
-  await audit(
-    context,
-    userName,
-    source,
-    'failure',
-    person.blocked ? 'user locked' : 'address throttled',
+  const person = await countAttempt(
+    context.store,
+    personKey(userName),
+    context.settings.people,
+    now,
   );
+  const address = await countAttempt(
+    context.store,
+    addressKey(source),
+    context.settings.addresses,
+    now,
+  );
+  // Each attempt from a busy address costs it a little more time before the answer.
+  await sleep(Math.min(MAX_SLOWDOWN_MS, (address.attempts - 1) * 100));
+  if (!person.blocked && !address.blocked) return false;
+  const reason = person.blocked ? 'user locked' : 'address throttled';
+  await audit(context, userName, source, 'failure', reason);
   return true;
 }
 
@@ -88,9 +92,6 @@ async function fail(
   source: string,
   reason: string,
 ): Promise<SignInOutcome> {
-  const now = context.clock.now();
-  await recordFailure(context.store, personKey(userName), context.settings.people, now);
-  await recordFailure(context.store, addressKey(source), context.settings.addresses, now);
   await audit(context, userName, source, 'failure', reason);
   return { status: 'refused', reason: 'invalid' };
 }
@@ -102,6 +103,7 @@ async function startSession(
 ): Promise<SignInOutcome> {
   const now = context.clock.now();
   await clearFailures(context.store.db, personKey(who.userName));
+  await forgiveAttempt(context.store.db, addressKey(source));
   const sessionId = await inTransaction(context.store, async (tx) => {
     const id = await createSsoSession(
       tx,

@@ -1,6 +1,5 @@
-import type { Db } from '../storage/database.js';
+import type { Db, Store } from '../storage/database.js';
 import { inTransaction } from '../storage/transaction.js';
-import type { Store } from '../storage/database.js';
 
 export interface ThrottlePolicy {
   maxFailures: number;
@@ -10,26 +9,17 @@ export interface ThrottlePolicy {
 
 export interface ThrottleState {
   blocked: boolean;
-  failures: number;
-  retryAfterMs: number;
+  /** Attempts counted in the current window, this one included. */
+  attempts: number;
 }
 
 /**
- * Failed-logon counters kept in the database, so that every CAS process sees the same ones.
+ * Logon attempts counted in the database, so that every CAS process sees the same counters.
+ * An attempt is counted before its password is checked and forgiven once it succeeds: a burst
+ * of parallel guesses cannot slip past the limit while the first ones are still being checked.
  * Keys name what is counted: `person:<name>`, `address:<ip>`, `appliance-address:<ip>`.
  */
-export async function throttleState(db: Db, key: string, now: Date): Promise<ThrottleState> {
-  const row = await db
-    .selectFrom('logonThrottle')
-    .selectAll()
-    .where('key', '=', key)
-    .executeTakeFirst();
-  if (row === undefined) return { blocked: false, failures: 0, retryAfterMs: 0 };
-  const lockedFor = (row.lockedUntil ?? 0) - now.getTime();
-  return { blocked: lockedFor > 0, failures: row.failures, retryAfterMs: Math.max(0, lockedFor) };
-}
-
-export async function recordFailure(
+export async function countAttempt(
   store: Store,
   key: string,
   policy: ThrottlePolicy,
@@ -37,7 +27,7 @@ export async function recordFailure(
 ): Promise<ThrottleState> {
   const at = now.getTime();
   return inTransaction(store, async (db) => {
-    // The row exists before it is read, and PostgreSQL locks it, so concurrent failures all count.
+    // The row exists before it is read, and PostgreSQL locks it, so concurrent attempts all count.
     await db
       .insertInto('logonThrottle')
       .values({ key, failures: 0, windowStartedAt: at, lockedUntil: null })
@@ -47,23 +37,33 @@ export async function recordFailure(
     const row = await (
       store.engine === 'postgres' ? query.forUpdate() : query
     ).executeTakeFirstOrThrow();
+    if (row.lockedUntil !== null && row.lockedUntil > at)
+      return { blocked: true, attempts: row.failures };
 
     const windowOver = at - row.windowStartedAt > policy.windowSeconds * 1000;
-    const failures = windowOver ? 1 : row.failures + 1;
-    const windowStartedAt = windowOver ? at : row.windowStartedAt;
-    const lockedUntil =
-      failures >= policy.maxFailures ? at + policy.lockSeconds * 1000 : row.lockedUntil;
+    const attempts = windowOver ? 1 : row.failures + 1;
+    const blocked = attempts > policy.maxFailures;
     await db
       .updateTable('logonThrottle')
-      .set({ failures, windowStartedAt, lockedUntil })
+      .set({
+        failures: blocked ? 0 : attempts,
+        windowStartedAt: windowOver || blocked ? at : row.windowStartedAt,
+        lockedUntil: blocked ? at + policy.lockSeconds * 1000 : null,
+      })
       .where('key', '=', key)
       .execute();
-    return {
-      blocked: lockedUntil !== null && lockedUntil > at,
-      failures,
-      retryAfterMs: Math.max(0, (lockedUntil ?? 0) - at),
-    };
+    return { blocked, attempts };
   });
+}
+
+/** Takes back one counted attempt after it succeeded (a busy NAT address is not punished). */
+export async function forgiveAttempt(db: Db, key: string): Promise<void> {
+  await db
+    .updateTable('logonThrottle')
+    .set((eb) => ({ failures: eb('failures', '-', 1) }))
+    .where('key', '=', key)
+    .where('failures', '>', 0)
+    .execute();
 }
 
 export async function clearFailures(db: Db, key: string): Promise<void> {

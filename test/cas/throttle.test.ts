@@ -77,4 +77,27 @@ describe.each(ENGINES)('CAS logon throttling on %s', (engine) => {
     ]);
     expect(JSON.stringify(events)).not.toContain('wrong-password');
   });
+
+  it('stays responsive for others while one address floods wrong passwords', async () => {
+    const flood = Array.from({ length: 60 }, (_, i) =>
+      new Browser(cas.app, '203.0.113.77').logIn(PEOPLE.portalUser, `wrong-${i}`, PORTAL),
+    );
+    const bystander = new Browser(cas.app, '198.51.100.40').logIn('admin', '123456', PORTAL);
+    const appliance = cas.app.inject({
+      method: 'POST',
+      url: '/cas/v1/tickets',
+      remoteAddress: '198.51.100.41',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({
+        username: PEOPLE.registrationUser,
+        password: PEOPLE.registrationSecret,
+      }).toString(),
+    });
+
+    expect((await bystander).status).toBe(302);
+    expect((await appliance).statusCode).toBe(201);
+    const answers = await Promise.all(flood);
+    expect(answers.every((answer) => answer.status === 401 || answer.status === 429)).toBe(true);
+    expect(answers.some((answer) => answer.status === 429)).toBe(true);
+  });
 });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 
 import { resetAdministratorPassword } from '../../accounts/administrators.js';
 import type { AccountsContext } from '../../accounts/customers.js';
+import { addAdministrator } from '../../accounts/new-administrator.js';
 import {
   enrollSecondFactor,
   removeSecondFactor,
@@ -57,7 +58,41 @@ export function registerAdmin(program: Command): void {
       },
     );
 
+  withLocation(admin.command('add'))
+    .description('add an administrator (the password must be changed at the first logon)')
+    .argument('<user>', 'user name')
+    .option('--password <password>', 'the first password (prefer --password-file)')
+    .option('--password-file <file>', 'file holding the first password')
+    .option('--customers <names>', 'comma-separated customer accounts to assign')
+    .option('--all-customers', 'see and manage every customer account')
+    .action(add);
+
   registerSecondFactor(admin);
+}
+
+interface AddOptions extends LocationOptions {
+  password?: string;
+  passwordFile?: string;
+  customers?: string;
+  allCustomers?: boolean;
+}
+
+async function add(userName: string, options: AddOptions): Promise<void> {
+  if ((options.customers === undefined) === (options.allCustomers !== true)) {
+    throw invalidInput('give either --customers or --all-customers');
+  }
+  const password = await secretFrom('password', options.password, options.passwordFile);
+  const customers =
+    options.allCustomers === true
+      ? 'all'
+      : (options.customers ?? '')
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean);
+  await withRuntime(options, (runtime) =>
+    addAdministrator(runtime.store, runtime.clock, { userName, password, customers }, cliActor()),
+  );
+  process.stdout.write(`administrator ${userName} added\n`);
 }
 
 function registerSecondFactor(admin: Command): void {
