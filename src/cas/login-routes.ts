@@ -19,6 +19,7 @@ import {
   formToken,
   formTokenValid,
   queryOf,
+  type Query,
   setSessionCookie,
   withTicket,
 } from './web.js';
@@ -50,46 +51,38 @@ export function registerLoginRoutes(app: FastifyInstance, context: CasContext): 
     return showForm(request, reply, locale, { service, renew }, null, 200);
   });
 
-  app.post('/cas/login', async (request, reply) => {
-    const body = bodyOf(request);
-    const locale = localeOf(request, body['locale']);
-    const service = emptyToUndefined(body['service']);
-    const renew = flag(emptyToUndefined(body['renew']));
-    if (!formTokenValid(request, body['form'])) {
-      return showForm(request, reply, locale, { service, renew }, 'expired', 400);
-    }
-    if (service !== undefined && !(await context.registry.isService(service))) {
-      return reply.status(403).type(HTML).send(messagePage(locale, 'unregistered'));
-    }
+  // Both steps of a logon post a form that carries the service, renew and the form token.
+  const signInStep =
+    (step: (body: Query, source: string) => Promise<SignInOutcome>) =>
+    async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+      const body = bodyOf(request);
+      const locale = localeOf(request, body['locale']);
+      const target = {
+        service: emptyToUndefined(body['service']),
+        renew: flag(emptyToUndefined(body['renew'])),
+      };
+      if (!formTokenValid(request, body['form'])) {
+        return showForm(request, reply, locale, target, 'expired', 400);
+      }
+      if (target.service !== undefined && !(await context.registry.isService(target.service))) {
+        return reply.status(403).type(HTML).send(messagePage(locale, 'unregistered'));
+      }
+      const outcome = await step(body, request.ip);
+      return answerSignIn(context, request, reply, locale, target, outcome);
+    };
 
-    const outcome = await signInPerson(
-      context,
-      body['username'] ?? '',
-      body['password'] ?? '',
-      request.ip,
-    );
-    return answerSignIn(context, request, reply, locale, { service, renew }, outcome);
-  });
-
-  app.post('/cas/second-factor', async (request, reply) => {
-    const body = bodyOf(request);
-    const locale = localeOf(request, body['locale']);
-    const service = emptyToUndefined(body['service']);
-    const renew = flag(emptyToUndefined(body['renew']));
-    if (!formTokenValid(request, body['form'])) {
-      return showForm(request, reply, locale, { service, renew }, 'expired', 400);
-    }
-    if (service !== undefined && !(await context.registry.isService(service))) {
-      return reply.status(403).type(HTML).send(messagePage(locale, 'unregistered'));
-    }
-    const outcome = await completeSecondFactor(
-      context,
-      body['pending'] ?? '',
-      body['code'] ?? '',
-      request.ip,
-    );
-    return answerSignIn(context, request, reply, locale, { service, renew }, outcome);
-  });
+  app.post(
+    '/cas/login',
+    signInStep((body, source) =>
+      signInPerson(context, body['username'] ?? '', body['password'] ?? '', source),
+    ),
+  );
+  app.post(
+    '/cas/second-factor',
+    signInStep((body, source) =>
+      completeSecondFactor(context, body['pending'] ?? '', body['code'] ?? '', source),
+    ),
+  );
 
   app.get('/cas/logout', async (request, reply) => {
     const query = queryOf(request);
