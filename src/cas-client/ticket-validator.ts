@@ -1,5 +1,5 @@
 import { serviceValidateUrl } from './cas-urls.js';
-import { getJson } from './https-json.js';
+import { getJson } from '../http/https-json.js';
 import { parseServiceResponse, type ValidationResult } from './principal.js';
 
 export interface TicketValidatorOptions {

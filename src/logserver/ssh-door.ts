@@ -5,6 +5,16 @@ import ssh2 from 'ssh2';
 import type { Metrics } from '../metrics/registry.js';
 import type { Logger } from '../shared/log.js';
 import { netListener, type Listener } from '../system/listener.js';
+import type { ApplianceAccount, ApplianceChecks } from './appliance-checks.js';
+
+/** An authenticated appliance asking to run a command (rsync --server …) on this door. */
+export interface ExecRequest {
+  account: ApplianceAccount;
+  userName: string;
+  command: string;
+  channel: ssh2.ServerChannel;
+  log: Logger;
+}
 
 export interface SshDoorOptions {
   /** 'log' or 'status': whose door this is, for logs and metrics. */
@@ -15,35 +25,86 @@ export interface SshDoorOptions {
   hostKey: string;
   logger: Logger;
   metrics: Metrics;
+  checks: ApplianceChecks;
   /** A peer that has not authenticated by then is disconnected. */
   authenticationTimeoutMs: number;
+  onExec: (request: ExecRequest) => void;
 }
 
 /**
- * The SSH door appliances push through. Password authentication is checked by CAS, which is not
- * wired in yet: until it is, every attempt is refused, so no appliance can write anything.
+ * The SSH door appliances push through: password authentication checked by CAS, then one exec
+ * request per session. No shell, no pty, no subsystem, no forwarding.
  */
 export function createSshDoor(options: SshDoorOptions): Listener {
   const clients = new Set<ssh2.Connection>();
+  const door = `${options.door}-ssh`;
   const server = new ssh2.Server({ hostKeys: [options.hostKey], ident: 'TMSP' }, (client, info) => {
-    const connection = randomUUID();
-    const log = options.logger.child({ door: `${options.door}-ssh`, connection, peer: info.ip });
+    const log = options.logger.child({ door, connection: randomUUID(), peer: info.ip });
     clients.add(client);
     const deadline = setTimeout(() => client.end(), options.authenticationTimeoutMs);
+    let signedIn: { account: ApplianceAccount; userName: string } | null = null;
 
     client.on('authentication', (context) => {
-      log.info({ user: context.username, method: context.method }, 'authentication refused');
-      context.reject(['password']);
+      if (context.method !== 'password') {
+        context.reject(['password']);
+        return;
+      }
+      options.checks.checkPassword(context.username, context.password, info.ip).then(
+        (account) => {
+          if (account === null) {
+            log.info({ user: context.username }, 'authentication refused');
+            context.reject(['password']);
+            return;
+          }
+          signedIn = { account, userName: context.username };
+          context.accept();
+        },
+        (error: unknown) => {
+          log.error({ err: error }, 'credential check failed');
+          context.reject(['password']);
+        },
+      );
+    });
+    client.on('ready', () => {
+      clearTimeout(deadline);
+      const who = signedIn;
+      if (who === null) return;
+      const appliance = log.child({ customer: who.account.customer });
+      client.on('session', (acceptSession) => {
+        const session = acceptSession();
+        session.once('exec', (acceptExec, _reject, request) => {
+          options.onExec({
+            ...who,
+            command: request.command,
+            channel: acceptExec(),
+            log: appliance,
+          });
+        });
+        for (const refused of ['pty', 'shell', 'subsystem', 'sftp', 'env', 'x11'] as const) {
+          session.on(refused, (_accept: unknown, reject?: () => void) => reject?.());
+        }
+      });
+      client.on('tcpip', (_accept, reject) => reject());
     });
     client.on('error', (error) => log.debug({ err: error }, 'connection error'));
     client.on('close', () => {
       clearTimeout(deadline);
       clients.delete(client);
-      options.metrics.doorConnections.inc({ door: `${options.door}-ssh`, outcome: 'closed' });
+      options.metrics.doorConnections.inc({
+        door,
+        outcome: signedIn === null ? 'refused' : 'closed',
+      });
     });
   });
 
   return netListener(server, options.key, options.host, options.port, () => {
     for (const client of clients) client.end();
   });
+}
+
+/** Ends an exec request with a message the rsync client prints, and a failing exit status. */
+export function refuseExec(channel: ssh2.ServerChannel, message: string): void {
+  channel.stderr.write(`${message}\n`);
+  channel.exit(1);
+  channel.end();
 }

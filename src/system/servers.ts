@@ -4,6 +4,8 @@ import type { CasClientDeps } from '../cas-client/sign-on.js';
 import type { ServerName } from '../config/schema.js';
 import type { WebServerDeps } from '../http/web-server.js';
 import type { KeyMaterial } from '../keys/material.js';
+import { casApplianceChecks, type ApplianceChecks } from '../logserver/appliance-checks.js';
+import { handlePush } from '../logserver/pushes.js';
 import { createSshDoor } from '../logserver/ssh-door.js';
 import { createTlsDoor } from '../logserver/tls-door.js';
 import type { Metrics } from '../metrics/registry.js';
@@ -73,7 +75,9 @@ export function listenersOf(
         hostKey: keys.sshHostKey,
         logger,
         metrics,
+        checks: applianceChecksOf(runtime, keys, bound),
         authenticationTimeoutMs: AUTHENTICATION_TIMEOUT_MS,
+        onExec: handlePush,
       });
       return [
         httpsAppListener(
@@ -95,7 +99,9 @@ export function listenersOf(
           hostKey: keys.sshHostKey,
           logger,
           metrics,
+          checks: applianceChecksOf(runtime, keys, bound),
           authenticationTimeoutMs: AUTHENTICATION_TIMEOUT_MS,
+          onExec: handlePush,
         }),
         createTlsDoor({
           key: 'servers.log.tlsPort',
@@ -151,4 +157,16 @@ function casClientOf(
     serviceKey: keys.serviceKey,
     clock: runtime.clock,
   };
+}
+
+function applianceChecksOf(
+  runtime: Runtime,
+  keys: KeyMaterial,
+  bound: BoundPorts,
+): ApplianceChecks {
+  return casApplianceChecks({
+    casUrl: () => endpointsOf(runtime.config, bound, runtime.paths.caCertificate).cas.url,
+    ca: keys.tls.ca,
+    serviceKey: keys.serviceKey,
+  });
 }

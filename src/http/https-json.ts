@@ -35,6 +35,49 @@ export function getJson(url: string, options: HttpsJsonOptions): Promise<unknown
   });
 }
 
+export interface JsonAnswer {
+  status: number;
+  /** The answer read as JSON, or null when it is not JSON. */
+  body: unknown;
+}
+
+/**
+ * One HTTPS POST of a JSON body, for TMSP's calls between its own servers. Any HTTP status
+ * comes back to the caller; only a failed connection, a timeout or an oversized answer throws.
+ */
+export function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+  options: HttpsJsonOptions,
+): Promise<JsonAnswer> {
+  if (!url.startsWith('https://')) return Promise.reject(unavailable('is not an HTTPS URL'));
+  const payload = JSON.stringify(body);
+
+  return new Promise((resolve, reject) => {
+    const request = https.request(
+      url,
+      {
+        method: 'POST',
+        ca: options.ca,
+        signal: AbortSignal.timeout(options.timeoutMs),
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+        },
+      },
+      (response) => {
+        readCapped(response, options.maxBytes)
+          .then((raw) => resolve({ status: response.statusCode ?? 0, body: parseJson(raw) }))
+          .catch(reject);
+      },
+    );
+    request.on('error', (error) => reject(unavailable('could not be reached', error)));
+    request.end(payload);
+  });
+}
+
 function readCapped(stream: Readable, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
