@@ -14,6 +14,15 @@ export interface ApplianceAccount {
 export interface ApplianceChecks {
   /** The account, or null when CAS refused (wrong credentials, or the address is throttled). */
   checkPassword(userName: string, secret: string, source: string): Promise<ApplianceAccount | null>;
+  /** The same for an rsync daemon challenge: CAS holds the secret and checks the response. */
+  checkChallenge(challenge: RsyncChallenge, source: string): Promise<ApplianceAccount | null>;
+}
+
+export interface RsyncChallenge {
+  userName: string;
+  challenge: string;
+  response: string;
+  digest: string;
 }
 
 const accepted = z.object({ customer: z.string(), customerId: z.number().int() });
@@ -26,23 +35,23 @@ export interface CasChecksOptions {
 
 /** Asks the CAS server over HTTPS, authenticated with the service key TMSP's servers share. */
 export function casApplianceChecks(options: CasChecksOptions): ApplianceChecks {
+  const ask = async (path: string, body: object): Promise<ApplianceAccount | null> => {
+    const answer = await postJson(
+      `${options.casUrl()}/internal/v1/${path}`,
+      body,
+      { [SERVICE_KEY_HEADER]: options.serviceKey.toString('base64') },
+      { ca: options.ca, timeoutMs: 10_000, maxBytes: 4096 },
+    );
+    if (answer.status === 401 || answer.status === 429) return null;
+    const account = accepted.safeParse(answer.body);
+    if (answer.status !== 200 || !account.success) {
+      throw new AppError('unavailable', `CAS answered the credential check with ${answer.status}`);
+    }
+    return account.data;
+  };
   return {
-    checkPassword: async (userName, secret, source) => {
-      const answer = await postJson(
-        `${options.casUrl()}/internal/v1/appliance-logons`,
-        { userName, secret, source },
-        { [SERVICE_KEY_HEADER]: options.serviceKey.toString('base64') },
-        { ca: options.ca, timeoutMs: 10_000, maxBytes: 4096 },
-      );
-      if (answer.status === 401 || answer.status === 429) return null;
-      const account = accepted.safeParse(answer.body);
-      if (answer.status !== 200 || !account.success) {
-        throw new AppError(
-          'unavailable',
-          `CAS answered the credential check with ${answer.status}`,
-        );
-      }
-      return account.data;
-    },
+    checkPassword: (userName, secret, source) =>
+      ask('appliance-logons', { userName, secret, source }),
+    checkChallenge: (challenge, source) => ask('rsync-challenges', { ...challenge, source }),
   };
 }

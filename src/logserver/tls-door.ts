@@ -3,8 +3,18 @@ import tls from 'node:tls';
 
 import type { KeyMaterial } from '../keys/material.js';
 import type { Metrics } from '../metrics/registry.js';
+import {
+  MAX_LINE,
+  SERVER_GREETING,
+  negotiatedDigest,
+  newChallenge,
+  parseChallengeResponse,
+  parseGreeting,
+} from '../rsync/daemon-greeting.js';
+import { LineReader } from '../rsync/line-reader.js';
 import type { Logger } from '../shared/log.js';
 import { netListener, trackSockets, type Listener } from '../system/listener.js';
+import type { ApplianceChecks } from './appliance-checks.js';
 
 export interface TlsDoorOptions {
   key: string;
@@ -13,15 +23,17 @@ export interface TlsDoorOptions {
   tls: KeyMaterial['tls'];
   logger: Logger;
   metrics: Metrics;
+  checks: ApplianceChecks;
   authenticationTimeoutMs: number;
 }
 
-// The daemon greeting of rsync 3.4 (protocol 32) and the digests it offers (PROTOCOLS.md §2.2).
-const GREETING = '@RSYNCD: 32.0 sha512 sha256 sha1 md5 md4\n';
+/** The one module appliances push into: `rsync-ssl … rsync://host/logs/<GUID>/`. */
+export const LOG_MODULE = 'logs';
 
 /**
- * The rsync-over-TLS door (`rsync-ssl`). It greets like an rsync daemon; until the receiver is
- * wired in, it answers every module request with an @ERROR line that the client prints.
+ * The rsync-over-TLS door (the appliance's "SSL" choice, client `rsync-ssl`): TLS with the
+ * server certificate, then the rsync daemon's text exchange, with the challenge response
+ * checked by CAS so that this server never holds a secret.
  */
 export function createTlsDoor(options: TlsDoorOptions): Listener {
   const server = tls.createServer({
@@ -40,13 +52,63 @@ export function createTlsDoor(options: TlsDoorOptions): Listener {
     });
     socket.setTimeout(options.authenticationTimeoutMs, () => socket.destroy());
     socket.on('error', (error) => log.debug({ err: error }, 'connection error'));
-    socket.write(GREETING);
-    socket.end('@ERROR: this log server does not accept pushes yet\n');
-    options.metrics.doorConnections.inc({ door: 'log-tls', outcome: 'refused' });
+    daemonSession(socket, options, log).then(
+      (outcome) => options.metrics.doorConnections.inc({ door: 'log-tls', outcome }),
+      (error: unknown) => {
+        log.error({ err: error }, 'daemon session failed');
+        refuse(socket, 'the log server had an internal error; try again later');
+      },
+    );
   });
   server.on('tlsClientError', (error) =>
     options.logger.debug({ err: error, door: 'log-tls' }, 'TLS handshake failed'),
   );
 
   return netListener(server, options.key, options.host, options.port, dropConnections);
+}
+
+async function daemonSession(
+  socket: tls.TLSSocket,
+  options: TlsDoorOptions,
+  log: Logger,
+): Promise<string> {
+  socket.write(SERVER_GREETING);
+  const lines = new LineReader(socket, MAX_LINE);
+  const greeting = parseGreeting((await lines.next()) ?? '');
+  if (greeting === null) return refuse(socket, 'protocol startup error');
+
+  const module = (await lines.next()) ?? '';
+  // An empty module line (or the older `#list`) asks for the list of modules.
+  if (module === '' || module === '#list') {
+    socket.end(`${LOG_MODULE}\tappliance log files\n@RSYNCD: EXIT\n`);
+    return 'listed';
+  }
+  if (module !== LOG_MODULE)
+    return refuse(socket, `Unknown module '${module.replace(/[^\x20-\x7e]/g, '?').slice(0, 64)}'`);
+  const digest = negotiatedDigest(greeting);
+  if (digest === null) return refuse(socket, 'this server needs rsync protocol 30 or newer');
+
+  const challenge = newChallenge();
+  socket.write(`@RSYNCD: AUTHREQD ${challenge}\n`);
+  const answer = parseChallengeResponse((await lines.next()) ?? '');
+  const account =
+    answer === null
+      ? null
+      : await options.checks.checkChallenge(
+          { ...answer, challenge, digest },
+          socket.remoteAddress ?? '',
+        );
+  if (answer === null || account === null) {
+    log.info({ user: answer?.userName }, 'authentication refused');
+    return refuse(socket, `auth failed on module ${LOG_MODULE}`);
+  }
+
+  log.child({ customer: account.customer }).info('push refused: no receiver yet');
+  return refuse(socket, 'this log server cannot receive files yet; keep them for later');
+}
+
+/** Ends the exchange with an @ERROR line, which the rsync client prints to its user. */
+function refuse(socket: tls.TLSSocket, message: string): string {
+  socket.end(`@ERROR: ${message}\n`);
+  return 'refused';
 }

@@ -110,6 +110,7 @@ export function listenersOf(
           tls: keys.tls,
           logger,
           metrics,
+          checks: applianceChecksOf(runtime, keys, bound),
           authenticationTimeoutMs: AUTHENTICATION_TIMEOUT_MS,
         }),
       ];
