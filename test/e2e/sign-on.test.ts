@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { tmsp, tmspUp, type RunningTmsp } from '../support/cli.js';
+import { addCustomer, type RunningTmsp, tmspUp } from '../support/cli.js';
 import { WebBrowser } from '../support/web-browser.js';
 
 const NEW_ADMIN_PASSWORD = 'Correct-Horse-Battery-7';
@@ -18,23 +18,7 @@ describe('single sign-on through a running tmsp up', () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'tmsp-sso-'));
     system = await tmspUp(dataDir);
     ca = await readFile(system.endpoints.caCertificate, 'utf8');
-    const added = await tmsp([
-      'customer',
-      'add',
-      '--data-dir',
-      dataDir,
-      '--name',
-      'acme',
-      '--registration-user',
-      'acme-fleet',
-      '--registration-secret',
-      'Fleet-Secret-2026',
-      '--portal-user',
-      'acme-staff',
-      '--portal-password',
-      'Portal-Password-9',
-    ]);
-    expect(added.code, added.stderr).toBe(0);
+    await addCustomer(dataDir);
   });
   afterAll(async () => {
     await system.stop();

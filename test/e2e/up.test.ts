@@ -6,7 +6,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { freePort, tmsp, tmspUp, type RunningTmsp } from '../support/cli.js';
+import { addCustomer, freePort, type RunningTmsp, tmsp, tmspUp } from '../support/cli.js';
 import { httpsGet } from '../support/https.js';
 
 const ENDPOINT_SHAPE = {
@@ -106,26 +106,7 @@ describe('tmsp up on the embedded database', () => {
   });
 
   it('takes a customer added by the CLI while running, and keeps it across a restart', async () => {
-    const added = await tmsp([
-      'customer',
-      'add',
-      '--data-dir',
-      dataDir,
-      '--name',
-      'acme',
-      '--registration-user',
-      'acme-appliances',
-      '--registration-secret',
-      'Appliance-Secret-1',
-      '--portal-user',
-      'acme-staff',
-      '--portal-password',
-      'Portal-Password-9',
-      '--time-zone',
-      'Europe/Berlin',
-    ]);
-    expect(added.stderr).toBe('');
-    expect(added.code).toBe(0);
+    await addCustomer(dataDir);
 
     const before = await statsOf(dataDir);
     expect(before).toEqual({

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { listAuditEvents } from '../../src/audit/audit-log.js';
 import { openStore } from '../../src/storage/database.js';
-import { tmsp, tmspUp, type RunningTmsp } from '../support/cli.js';
+import { addCustomer, type RunningTmsp, tmspUp } from '../support/cli.js';
 import { rsyncOverSsh } from '../support/rsync-client.js';
 
 const GUID = '6F9619FF-8B86-D011-B42D-00CF4FC964FF';
@@ -21,19 +21,7 @@ describe('the log server SSH door with the real rsync and ssh clients', () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'tmsp-ssh-door-'));
     system = await tmspUp(dataDir);
     port = Number(system.endpoints.log.ssh.split(':')[1]);
-    const added = await tmsp([
-      'customer',
-      'add',
-      '--data-dir',
-      dataDir,
-      '--name',
-      'acme',
-      '--registration-user',
-      'acme-fleet',
-      '--registration-secret',
-      'Fleet-Secret-2026',
-    ]);
-    expect(added.code, added.stderr).toBe(0);
+    await addCustomer(dataDir);
     file = path.join(dataDir, 'detections.log');
     await writeFile(file, 'CEF:0|Trend Micro|TDA|2.0|100|Test|5|src=10.0.0.1\n');
   });

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { tmsp, tmspUp, type RunningTmsp } from '../support/cli.js';
+import { addCustomer, type RunningTmsp, tmspUp } from '../support/cli.js';
 import { rsyncOverTls } from '../support/rsync-ssl-client.js';
 
 const GUID = '6F9619FF-8B86-D011-B42D-00CF4FC964FF';
@@ -20,19 +20,7 @@ describe('the log server TLS door with the real rsync-ssl client', () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'tmsp-tls-door-'));
     system = await tmspUp(dataDir);
     base = `rsync://acme-fleet@localhost:${system.endpoints.log.tls.split(':')[1]}`;
-    const added = await tmsp([
-      'customer',
-      'add',
-      '--data-dir',
-      dataDir,
-      '--name',
-      'acme',
-      '--registration-user',
-      'acme-fleet',
-      '--registration-secret',
-      'Fleet-Secret-2026',
-    ]);
-    expect(added.code, added.stderr).toBe(0);
+    await addCustomer(dataDir);
     file = path.join(dataDir, 'detections.log');
     await writeFile(file, 'CEF:0|Trend Micro|TDA|2.0|100|Test|5|src=10.0.0.1\n');
   });

@@ -105,3 +105,30 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** The customer account most end-to-end tests work with. */
+export const ACME = {
+  name: 'acme',
+  registrationUser: 'acme-fleet',
+  registrationSecret: 'Fleet-Secret-2026',
+  portalUser: 'acme-staff',
+  portalPassword: 'Portal-Password-9',
+};
+
+/** Adds a customer account with `tmsp customer add`, as an operator's script would. */
+export async function addCustomer(
+  dataDir: string,
+  env: Record<string, string> = {},
+  customer = ACME,
+): Promise<void> {
+  const result = await tmsp(
+    [
+      ...['customer', 'add', '--data-dir', dataDir, '--name', customer.name],
+      ...['--registration-user', customer.registrationUser],
+      ...['--registration-secret', customer.registrationSecret],
+      ...['--portal-user', customer.portalUser, '--portal-password', customer.portalPassword],
+    ],
+    env,
+  );
+  if (result.code !== 0) throw new Error(`tmsp customer add failed: ${result.stderr}`);
+}
