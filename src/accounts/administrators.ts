@@ -6,6 +6,7 @@ import type { Store } from '../storage/database.js';
 import { isUniqueViolation } from '../storage/errors.js';
 import { inTransaction } from '../storage/transaction.js';
 import { claimLogonName } from './names.js';
+import { endSessionsOfUsers } from './session-ending.js';
 import { checkPasswordPolicy, FACTORY_ADMIN_PASSWORD, hashPassword } from './passwords.js';
 
 export const BUILT_IN_ADMINISTRATOR = 'admin';
@@ -90,12 +91,7 @@ export async function resetAdministratorPassword(
       .where('userName', '=', userName)
       .executeTakeFirst();
     if (updated.numUpdatedRows !== 1n) throw notFound(`administrator "${userName}"`);
-    await db
-      .updateTable('ssoSessions')
-      .set({ endedAt: now.getTime() })
-      .where('userName', '=', userName)
-      .where('endedAt', 'is', null)
-      .execute();
+    await endSessionsOfUsers(db, [userName], now);
     await recordAudit(db, now, {
       actor: actor.name,
       source: actor.source,

@@ -7,6 +7,7 @@ import { isUniqueViolation } from '../storage/errors.js';
 import type { CustomerAccount } from '../storage/schema.js';
 import { inTransaction } from '../storage/transaction.js';
 import { checkCustomerName, claimLogonName } from './names.js';
+import { endSessionsOfUsers, userNamesOfCustomer } from './session-ending.js';
 import { checkPasswordPolicy, checkRegistrationSecret, hashPassword } from './passwords.js';
 
 export interface AccountsContext {
@@ -210,6 +211,7 @@ export async function disableCustomer(
         .where('id', '=', customer.id)
         .execute();
     }
+    await endSessionsOfUsers(db, await userNamesOfCustomer(db, customer.id), now);
     await recordAudit(db, now, {
       actor: actor.name,
       source: actor.source,

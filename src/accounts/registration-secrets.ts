@@ -4,6 +4,7 @@ import { inTransaction } from '../storage/transaction.js';
 import type { Actor, AccountsContext } from './customers.js';
 import { findCustomer } from './customers.js';
 import { checkRegistrationSecret } from './passwords.js';
+import { endSessionsOfUsers } from './session-ending.js';
 
 /**
  * Gives a customer account a new registration secret. The old one keeps working until the
@@ -24,7 +25,7 @@ export async function rotateRegistrationSecret(
     const customer = await findCustomer(db, customerName);
     const current = await db
       .selectFrom('registrationCredentials')
-      .select('secretCiphertext')
+      .select(['secretCiphertext', 'userName'])
       .where('customerId', '=', customer.id)
       .executeTakeFirst();
     if (current === undefined) throw notFound(`registration credentials of "${customerName}"`);
@@ -39,6 +40,8 @@ export async function rotateRegistrationSecret(
       })
       .where('customerId', '=', customer.id)
       .execute();
+    // Without a grace period the old secret is void at once, and so is every session it opened.
+    if (graceHours === 0) await endSessionsOfUsers(db, [current.userName], now);
     await recordAudit(db, now, {
       actor: actor.name,
       source: actor.source,

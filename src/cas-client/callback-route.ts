@@ -5,7 +5,7 @@ import { inTransaction } from '../storage/transaction.js';
 import { renderLogonFailedPage, renderNotAllowedPage } from '../web/sign-on-pages.js';
 import { casLogoutUrl, isServiceTicket } from './cas-urls.js';
 import type { SignOnContext } from './context.js';
-import { clearCookie, readCookie, setCookie } from './cookies.js';
+import { clearCookie, readCookie, setCookie } from '../http/cookies.js';
 import type { CasPrincipal } from './principal.js';
 import { safeReturnPath } from './return-path.js';
 import {

@@ -1,7 +1,7 @@
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
 import type { Store } from '../storage/database.js';
-import type { CookieScope } from './cookies.js';
+import type { CookieScope } from '../http/cookies.js';
 import type { CasRole } from './principal.js';
 import { createTicketValidator, type TicketValidator } from './ticket-validator.js';
 import { DEFAULT_LIFETIMES, type SessionLifetimes, type WebServerName } from './web-sessions.js';

@@ -5,7 +5,7 @@ import { AppError } from '../shared/errors.js';
 import { inTransaction } from '../storage/transaction.js';
 import { casLogoutUrl } from './cas-urls.js';
 import type { SignOnContext } from './context.js';
-import { clearCookie } from './cookies.js';
+import { clearCookie } from '../http/cookies.js';
 import { formFields } from './form-body.js';
 import { sessionOf } from './require-session.js';
 import { isCsrfTokenValid } from './signatures.js';

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../shared/errors.js';
 import { casLoginUrl } from './cas-urls.js';
 import type { SignOnContext } from './context.js';
-import { readCookie, setCookie } from './cookies.js';
+import { readCookie, setCookie } from '../http/cookies.js';
 import { safeReturnPath } from './return-path.js';
 import { findWebSession, type WebSession } from './web-sessions.js';
 

@@ -1,4 +1,3 @@
-import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 
 import { createHttpsApp, type HttpsApp } from '../http/https-app.js';
@@ -33,7 +32,6 @@ export function createCasServer(deps: CasServerDeps): HttpsApp {
   const app = createHttpsApp({ server: 'cas', ...deps });
   const context = casContext(deps);
 
-  void app.register(cookie);
   void app.register(formbody, { bodyLimit: 16 * 1024 });
   void app.register((scope, _options, done) => {
     registerLoginRoutes(scope, context);

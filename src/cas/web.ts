@@ -1,7 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 
-import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import { clearCookie, readCookie, setCookie } from '../http/cookies.js';
 
 import type { CasContext } from './context.js';
 import { findLiveSession, type SsoSession } from './sso-sessions.js';
@@ -10,17 +11,31 @@ import { findLiveSession, type SsoSession } from './sso-sessions.js';
 export const TGC_COOKIE = 'TGC';
 const FORM_COOKIE = 'tmsp_cas_form';
 
-const BASE_COOKIE = { path: '/cas', secure: true, httpOnly: true, sameSite: 'lax' } as const;
+const TGC_SCOPE = { name: TGC_COOKIE, path: '/cas' };
+const FORM_SCOPE = { name: FORM_COOKIE, path: '/cas' };
 
 export type Query = Record<string, string | undefined>;
 
 export function queryOf(request: FastifyRequest): Query {
-  return (request.query ?? {}) as Query;
+  return singleValues(request.query);
 }
 
 export function bodyOf(request: FastifyRequest): Query {
-  const body = request.body;
-  return typeof body === 'object' && body !== null ? (body as Query) : {};
+  return singleValues(request.body);
+}
+
+/**
+ * Parameters as single strings. A repeated parameter counts by its first value everywhere, so
+ * no two parts of a request can disagree about, say, which service it names.
+ */
+function singleValues(input: unknown): Query {
+  if (typeof input !== 'object' || input === null) return {};
+  const values: Query = {};
+  for (const [name, value] of Object.entries(input)) {
+    const first: unknown = Array.isArray(value) ? value[0] : value;
+    if (typeof first === 'string') values[name] = first;
+  }
+  return values;
 }
 
 /** A protocol flag such as renew or gateway: set unless absent or "false". */
@@ -32,17 +47,17 @@ export async function currentSession(
   context: CasContext,
   request: FastifyRequest,
 ): Promise<SsoSession | null> {
-  const id = request.cookies[TGC_COOKIE];
-  if (id === undefined || !id.startsWith('TGT-')) return null;
+  const id = readCookie(request.headers.cookie, TGC_COOKIE);
+  if (id === null || !id.startsWith('TGT-')) return null;
   return findLiveSession(context.store.db, id, context.clock.now(), context.sessionLimits);
 }
 
 export function setSessionCookie(reply: FastifyReply, sessionId: string): void {
-  reply.setCookie(TGC_COOKIE, sessionId, BASE_COOKIE);
+  reply.header('set-cookie', setCookie(TGC_SCOPE, sessionId));
 }
 
 export function clearSessionCookie(reply: FastifyReply): void {
-  reply.clearCookie(TGC_COOKIE, BASE_COOKIE);
+  reply.header('set-cookie', clearCookie(TGC_SCOPE));
 }
 
 /**
@@ -50,16 +65,16 @@ export function clearSessionCookie(reply: FastifyReply): void {
  * another site cannot read, so it cannot post our forms for the user (login CSRF).
  */
 export function formToken(request: FastifyRequest, reply: FastifyReply): string {
-  const existing = request.cookies[FORM_COOKIE];
-  if (existing !== undefined && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
+  const existing = readCookie(request.headers.cookie, FORM_COOKIE);
+  if (existing !== null && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
   const token = randomBytes(32).toString('base64url');
-  reply.setCookie(FORM_COOKIE, token, BASE_COOKIE);
+  reply.header('set-cookie', setCookie(FORM_SCOPE, token));
   return token;
 }
 
 export function formTokenValid(request: FastifyRequest, submitted: string | undefined): boolean {
-  const cookie = request.cookies[FORM_COOKIE];
-  if (cookie === undefined || submitted === undefined || cookie.length !== submitted.length)
+  const cookie = readCookie(request.headers.cookie, FORM_COOKIE);
+  if (cookie === null || submitted === undefined || cookie.length !== submitted.length)
     return false;
   return timingSafeEqual(Buffer.from(cookie), Buffer.from(submitted));
 }
