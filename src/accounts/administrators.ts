@@ -7,7 +7,12 @@ import { isUniqueViolation } from '../storage/errors.js';
 import { inTransaction } from '../storage/transaction.js';
 import { claimLogonName } from './names.js';
 import { endSessionsOfUsers } from './session-ending.js';
-import { checkPasswordPolicy, FACTORY_ADMIN_PASSWORD, hashPassword } from './passwords.js';
+import {
+  checkPasswordPolicy,
+  FACTORY_ADMIN_PASSWORD,
+  hashPassword,
+  verifyPassword,
+} from './passwords.js';
 
 export const BUILT_IN_ADMINISTRATOR = 'admin';
 
@@ -62,10 +67,12 @@ export async function ensureBuiltInAdministrator(store: Store, clock: Clock): Pr
 export async function firstLogonPending(store: Store): Promise<boolean> {
   const admin = await store.db
     .selectFrom('administrators')
-    .select('mustChangePassword')
+    .select(['mustChangePassword', 'passwordHash'])
     .where('builtIn', '=', 1)
     .executeTakeFirst();
-  return admin?.mustChangePassword === 1;
+  if (admin?.mustChangePassword !== 1) return false;
+  // A reset password must be changed too, but it is not the factory one to announce.
+  return verifyPassword(admin.passwordHash, FACTORY_ADMIN_PASSWORD);
 }
 
 /**

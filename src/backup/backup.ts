@@ -1,5 +1,15 @@
 import { createWriteStream } from 'node:fs';
-import { copyFile, link, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  link,
+  mkdir,
+  mkdtemp,
+  readdir,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 
@@ -8,6 +18,7 @@ import * as tar from 'tar';
 
 import type { DataPaths } from '../config/paths.js';
 import type { Clock } from '../shared/clock.js';
+import { AppError, describeError } from '../shared/errors.js';
 import { pathExists } from '../shared/files.js';
 import type { Store } from '../storage/database.js';
 import { BACKUP_TABLES } from '../storage/tables.js';
@@ -52,15 +63,36 @@ export async function createBackup(
     };
     await writeFile(path.join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
-    const temporary = `${outFile}.partial`;
+    await writeArchive(staging, outFile);
+    return manifest;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The archive holds every private key, so it is created readable by its owner only; a partial
+ * archive (a crash, a full disk) is removed, never left for someone to read.
+ */
+async function writeArchive(staging: string, outFile: string): Promise<void> {
+  const temporary = `${outFile}.partial`;
+  try {
+    await writeFile(temporary, '', { mode: 0o600 });
+    await chmod(temporary, 0o600);
     await tar.create(
       { gzip: true, file: temporary, cwd: staging, portable: true },
       await readdir(staging),
     );
     await rename(temporary, outFile);
-    return manifest;
-  } finally {
-    await rm(staging, { recursive: true, force: true });
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw new AppError(
+      'invalid_input',
+      `cannot write the backup to ${outFile}: ${describeError(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

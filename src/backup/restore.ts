@@ -43,6 +43,7 @@ export async function restoreBackup(
     // The files go into place inside the database transaction: if they cannot, the rows roll
     // back and what was placed is removed, so the restore can simply be run again.
     await inTransaction(store, async (db) => {
+      await removeFactorySeed(db);
       for (const table of BACKUP_TABLES) await loadTable(db, table.name, staging);
       await placeFiles(paths, staging, manifest.keys);
     });
@@ -101,8 +102,13 @@ async function readManifest(staging: string): Promise<BackupManifest> {
   return manifest.data;
 }
 
+// What any command seeds into a new database: the built-in administrator, never signed in.
+const SEED_TABLES = new Set(['administrators', 'logon_names']);
+
 async function refuseUnlessEmpty(store: Store, paths: DataPaths): Promise<void> {
+  const seedOnly = await onlyFactorySeed(store);
   for (const table of DATA_TABLES) {
+    if (seedOnly && SEED_TABLES.has(table.name)) continue;
     const found = await sql`select 1 from ${sql.table(table.name)} limit 1`.execute(store.raw);
     if (found.rows.length > 0)
       throw new AppError('conflict', `restore needs an empty database; ${table.name} has rows`);
@@ -119,6 +125,27 @@ async function refuseUnlessEmpty(store: Store, paths: DataPaths): Promise<void> 
       );
     }
   }
+}
+
+/** Whether the only rows are the built-in administrator as first created (by tmsp migrate, say). */
+async function onlyFactorySeed(store: Store): Promise<boolean> {
+  const admins = await store.db.selectFrom('administrators').selectAll().execute();
+  const names = await store.db.selectFrom('logonNames').select('nameKey').execute();
+  const [admin] = admins;
+  return (
+    admins.length === 1 &&
+    admin?.builtIn === 1 &&
+    admin.mustChangePassword === 1 &&
+    admin.passwordChangedAt === null &&
+    names.length === 1 &&
+    names[0]?.nameKey === admin.userName.toLowerCase()
+  );
+}
+
+/** Removes that seed, so the backup's own administrators come back as they were. */
+async function removeFactorySeed(db: Db): Promise<void> {
+  await db.deleteFrom('logonNames').where('kind', '=', 'administrator').execute();
+  await db.deleteFrom('administrators').where('builtIn', '=', 1).execute();
 }
 
 async function loadTable(db: Db, table: string, staging: string): Promise<void> {

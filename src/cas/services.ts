@@ -1,4 +1,6 @@
+import { conflict } from '../shared/errors.js';
 import type { Db } from '../storage/database.js';
+import { isUniqueViolation } from '../storage/errors.js';
 
 /**
  * The service registry. A service is allowed only when its URL equals a registered one exactly,
@@ -63,8 +65,13 @@ export async function addService(
   description: string,
   now: Date,
 ): Promise<void> {
-  await db
-    .insertInto('casServices')
-    .values({ url, kind, description, createdAt: now.getTime() })
-    .execute();
+  try {
+    await db
+      .insertInto('casServices')
+      .values({ url, kind, description, createdAt: now.getTime() })
+      .execute();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict(`${url} is already registered`);
+    throw error;
+  }
 }

@@ -25,14 +25,23 @@ export function commandLogger(config: Config, quietByDefault: boolean): Logger {
   return createLogger({ level, format: config.log.format });
 }
 
+/**
+ * existing: the data directory must be there already (a mistyped path is an error, not a new,
+ * empty installation); create: make what is missing (migrate); restore: create, seed nothing.
+ */
+export type RuntimeMode = 'existing' | 'create' | 'restore';
+
 /** Opens the data directory and database for one command, and always closes them again. */
 export async function withRuntime<T>(
   options: LocationOptions,
   fn: (runtime: Runtime) => Promise<T>,
-  seed = true,
+  mode: RuntimeMode = 'existing',
 ): Promise<T> {
   const config = readConfig(options);
-  const runtime = await openRuntime(config, commandLogger(config, true), { seed });
+  const runtime = await openRuntime(config, commandLogger(config, true), {
+    create: mode !== 'existing',
+    seed: mode !== 'restore',
+  });
   try {
     return await fn(runtime);
   } finally {

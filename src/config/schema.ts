@@ -8,6 +8,13 @@ const publicHost = z.string().min(1).nullable();
 
 const httpsServer = z.strictObject({ host, port, publicHost });
 
+/** An HTTPS URL a registry can match exactly: no user info, no fragment. */
+const serviceUrl = z
+  .url({ protocol: /^https$/ })
+  .refine((url) => !/^https:\/\/[^/]*@/.test(url) && !url.includes('#'), {
+    error: 'must have no user info and no fragment',
+  });
+
 /** After maxFailures failures within windowSeconds, refuse for lockSeconds. */
 const throttlePolicy = z.strictObject({
   maxFailures: z.number().int().min(1).max(1_000_000),
@@ -19,14 +26,17 @@ export const configSchema = z.strictObject({
   dataDir: z.string().min(1),
   database: z.strictObject({
     /** null: the embedded SQLite database in the data directory; else a postgres:// URL. */
-    url: z.string().min(1).nullable(),
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// URL (or null for SQLite)')
+      .nullable(),
   }),
   tls: z.strictObject({
     certificateFile: optionalPath,
     keyFile: optionalPath,
     caFile: optionalPath,
     /** Extra names and addresses for the generated server certificate. */
-    names: z.array(z.string().min(1)),
+    names: z.array(z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'must be a host name or address')),
   }),
   keys: z.strictObject({
     sshHostKeyFile: optionalPath,
@@ -50,9 +60,9 @@ export const configSchema = z.strictObject({
   }),
   cas: z.strictObject({
     /** Extra services allowed to use single sign-on (exact URLs), such as a test client. */
-    services: z.array(z.url({ protocol: /^https$/ })),
+    services: z.array(serviceUrl),
     /** Proxy callback URLs allowed to receive proxy-granting tickets (HTTPS only). */
-    proxyCallbacks: z.array(z.url({ protocol: /^https$/ })),
+    proxyCallbacks: z.array(serviceUrl),
     serviceTicketSeconds: z.number().int().min(5).max(300),
     sessionIdleMinutes: z
       .number()

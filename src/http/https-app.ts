@@ -20,7 +20,9 @@ const SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+  // No form-action: browsers apply it to the redirects that follow a form, and single sign-on
+  // sends a logon form on to another server (CAS → console, console logout → CAS).
+  'content-security-policy': "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
   'cache-control': 'no-store',
 };
 

@@ -28,11 +28,12 @@ export interface Runtime {
 export async function openRuntime(
   config: Config,
   logger: Logger,
-  options: { seed?: boolean; clock?: Clock } = {},
+  options: { seed?: boolean; create?: boolean; clock?: Clock } = {},
 ): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
   const paths = dataPaths(config);
-  await prepareDataDir(paths.dataDir);
+  await prepareDataDir(paths.dataDir, options.create !== false);
+  if (options.create !== false) await mkdir(paths.areasDir, { recursive: true, mode: 0o700 });
   const store = await openStore({ url: config.database.url, sqliteFile: paths.databaseFile });
 
   try {
@@ -59,7 +60,7 @@ export function loadSecretBox(runtime: Runtime): Promise<SecretBox> {
   return ensureSecretBox(runtime.paths, runtime.logger);
 }
 
-async function prepareDataDir(dataDir: string): Promise<void> {
+async function prepareDataDir(dataDir: string, create: boolean): Promise<void> {
   try {
     const info = await stat(dataDir);
     if (!info.isDirectory())
@@ -70,6 +71,12 @@ async function prepareDataDir(dataDir: string): Promise<void> {
       throw new AppError(
         'startup_failed',
         `data directory ${dataDir} cannot be read: ${describeError(error)}`,
+      );
+    }
+    if (!create) {
+      throw new AppError(
+        'startup_failed',
+        `data directory ${dataDir} does not exist (tmsp up or tmsp migrate creates one)`,
       );
     }
     await mkdir(dataDir, { recursive: true, mode: 0o700 }).catch((cause: unknown) => {

@@ -94,7 +94,14 @@ describe.each(ENGINES)('restore refusals on %s', (engine) => {
 
   it('refuses a database that already has rows, changing nothing', async () => {
     await ensureBuiltInAdministrator(target.store, fixedClock(T0));
+    await target.store.db.updateTable('administrators').set({ mustChangePassword: 0 }).execute();
     await refused(archive, 'conflict', /^restore needs an empty database; \w+ has rows$/);
+  });
+
+  it('restores over the built-in administrator that tmsp migrate seeds', async () => {
+    await ensureBuiltInAdministrator(target.store, fixedClock(T0));
+    await restoreBackup(target.store, target.paths, archive);
+    expect(await pathExists(target.paths.secretsKey)).toBe(true);
   });
 
   it('refuses a data directory that already holds a key file, changing nothing', async () => {

@@ -9,7 +9,7 @@ import {
   requireSecondFactor,
 } from '../../accounts/second-factor.js';
 import { otpauthUri } from '../../accounts/totp.js';
-import { invalidInput } from '../../shared/errors.js';
+import { invalidInput, notFound } from '../../shared/errors.js';
 import { loadSecretBox, type Runtime } from '../../system/runtime.js';
 import { recordAudit } from '../../audit/audit-log.js';
 import { clearFailures, personKey } from '../../cas/throttle.js';
@@ -26,6 +26,12 @@ export function registerAdmin(program: Command): void {
     .action(async (userName: string, options: LocationOptions) => {
       await withRuntime(options, async (runtime) => {
         const actor = cliActor();
+        const known = await runtime.store.db
+          .selectFrom('logonNames')
+          .select('kind')
+          .where('nameKey', '=', userName.toLowerCase())
+          .executeTakeFirst();
+        if (known === undefined) throw notFound(`user "${userName}"`);
         await clearFailures(runtime.store.db, personKey(userName));
         await recordAudit(runtime.store.db, runtime.clock.now(), {
           actor: actor.name,

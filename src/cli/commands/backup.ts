@@ -39,7 +39,7 @@ export function registerBackup(program: Command): void {
           await ensureBuiltInAdministrator(runtime.store, runtime.clock);
           return restored;
         },
-        false,
+        'restore',
       );
       process.stdout.write(`restored the backup of ${manifest.createdAt}\n`);
     });
