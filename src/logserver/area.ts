@@ -1,0 +1,212 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { type FileHandle, mkdir, open, rename, rm, utimes } from 'node:fs/promises';
+import path from 'node:path';
+
+import { ExitCode, RsyncError } from '../rsync/errors.js';
+import type { HeldFile, IncomingFile, ReceiveSink } from '../rsync/sink.js';
+
+/** A file that reached its area, verified and durable, for whoever records it. */
+export interface StoredFile {
+  name: string;
+  size: number;
+  sha256: string;
+  mtime: number;
+}
+
+export interface AreaOptions {
+  /** The appliance's area: `<areas>/<customer id>/<GUID>`. */
+  root: string;
+  /** Called after the rename; the client hears of the file only once this resolves. */
+  onStored: (file: StoredFile) => Promise<void>;
+}
+
+/** Serialises writers of the same file in this process (concurrent pushes of one appliance). */
+const fileLocks = new Map<string, Promise<void>>();
+
+async function lockFile(key: string): Promise<() => void> {
+  while (fileLocks.has(key)) await fileLocks.get(key);
+  let release = (): void => undefined;
+  fileLocks.set(key, new Promise<void>((resolve) => (release = resolve)));
+  return () => {
+    fileLocks.delete(key);
+    release();
+  };
+}
+
+/**
+ * One appliance's area on disk: received files under `logs/`, files being written under
+ * `incoming/`, interrupted ones kept under `partial/` as the basis of a resumed push. All three
+ * sit on one file system, so the final rename is atomic.
+ */
+export class ApplianceArea implements ReceiveSink {
+  private readonly logs: string;
+  private readonly incoming: string;
+  private readonly partial: string;
+
+  constructor(private readonly options: AreaOptions) {
+    this.logs = path.join(options.root, 'logs');
+    this.incoming = path.join(options.root, 'incoming');
+    this.partial = path.join(options.root, 'partial');
+  }
+
+  async prepareDirectory(name: string): Promise<void> {
+    const directory = name === '.' ? this.logs : this.inside(this.logs, name);
+    await mkdir(directory, { recursive: true, mode: 0o750 });
+  }
+
+  async held(name: string): Promise<HeldFile | null> {
+    const partial = await openHeld(this.inside(this.partial, name));
+    if (partial !== null) return partial;
+    return openHeld(this.inside(this.logs, name));
+  }
+
+  async begin(name: string): Promise<IncomingFile> {
+    const target = this.inside(this.logs, name);
+    await mkdir(this.incoming, { recursive: true, mode: 0o750 });
+    const release = await lockFile(target);
+    try {
+      const temporary = path.join(this.incoming, `${randomUUID()}.part`);
+      const handle = await open(temporary, 'wx', 0o640);
+      return new AreaFile(handle, temporary, target, this.inside(this.partial, name), {
+        name,
+        release,
+        onStored: this.options.onStored,
+      });
+    } catch (error) {
+      release();
+      throw storeError(error);
+    }
+  }
+
+  /**
+   * The absolute path of a list name inside one of the area's folders. The file-list rules
+   * already refused absolute names and `..`; this checks the resolved path once more, by
+   * relative path rather than string prefix (handed case C42).
+   */
+  private inside(folder: string, name: string): string {
+    const resolved = path.resolve(folder, name);
+    const relative = path.relative(folder, resolved);
+    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
+      throw new RsyncError(`tmsp: refused file name ${JSON.stringify(name)}`, ExitCode.fileSelect);
+    }
+    return resolved;
+  }
+}
+
+interface AreaFileContext {
+  name: string;
+  release: () => void;
+  onStored: (file: StoredFile) => Promise<void>;
+}
+
+class AreaFile implements IncomingFile {
+  private readonly hash = createHash('sha256');
+  private size = 0;
+  private finished = false;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly temporary: string,
+    private readonly target: string,
+    private readonly partialPath: string,
+    private readonly context: AreaFileContext,
+  ) {}
+
+  async write(data: Buffer): Promise<void> {
+    try {
+      await this.handle.write(data);
+    } catch (error) {
+      throw storeError(error);
+    }
+    this.hash.update(data);
+    this.size += data.length;
+  }
+
+  async commit(mtime: number): Promise<void> {
+    try {
+      await this.handle.sync();
+      await this.handle.close();
+      await utimes(this.temporary, mtime, mtime);
+      await mkdir(path.dirname(this.target), { recursive: true, mode: 0o750 });
+      await rename(this.temporary, this.target);
+      await syncDirectory(path.dirname(this.target));
+      await rm(this.partialPath, { force: true });
+    } catch (error) {
+      await this.discard(false);
+      throw storeError(error);
+    }
+    try {
+      const sha256 = this.hash.digest('hex');
+      await this.context.onStored({ name: this.context.name, size: this.size, sha256, mtime });
+    } finally {
+      this.finish();
+    }
+  }
+
+  async discard(keepPartial: boolean): Promise<void> {
+    if (this.finished) return;
+    try {
+      await this.handle.close().catch(() => undefined);
+      if (keepPartial && this.size > 0) {
+        await mkdir(path.dirname(this.partialPath), { recursive: true, mode: 0o750 });
+        await rename(this.temporary, this.partialPath);
+      } else {
+        await rm(this.temporary, { force: true });
+      }
+    } finally {
+      this.finish();
+    }
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.context.release();
+  }
+}
+
+async function openHeld(file: string): Promise<HeldFile | null> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    return null;
+  }
+  const stat = await handle.stat();
+  if (!stat.isFile()) {
+    await handle.close();
+    return null;
+  }
+  return {
+    size: stat.size,
+    mtime: Math.floor(stat.mtimeMs / 1000),
+    read: async (position, length) => {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, position);
+      return buffer.subarray(0, bytesRead);
+    },
+    close: () => handle.close(),
+  };
+}
+
+async function syncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A store that cannot take the file: the client keeps its copy and hears why (C45, C46). */
+function storeError(error: unknown): RsyncError {
+  if (error instanceof RsyncError) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason =
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? 'the log store is full'
+      : code === 'EROFS' || code === 'EACCES' || code === 'EPERM'
+        ? 'the log store refuses writes'
+        : 'the log store failed';
+  return new RsyncError(`tmsp: ${reason}; keep the files and push again later`, ExitCode.fileIo);
+}
