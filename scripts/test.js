@@ -3,7 +3,7 @@
 // them with apt where it runs as root, as CI does), then type-checks, lints, checks formatting
 // and runs every test, on SQLite and, when one answers, on PostgreSQL.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 
 const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -49,7 +49,31 @@ function run(step, command, args) {
   }
 }
 
+// Debian's security updates gave bookworm rsync 3.5.0; appliances in the field still run 3.2.7.
+// The archive keeps that revision: unpacked beside the project, the tests run it as a second client.
+const RSYNC_327 = '3.2.7-1+deb12u6';
+
+function ensureRsync327() {
+  const dir = new URL('../.tmp/rsync-3.2.7/', import.meta.url).pathname;
+  const binary = `${dir}usr/bin/rsync`;
+  if (spawnSync(binary, ['--version']).status === 0) return binary;
+  mkdirSync(dir, { recursive: true });
+  const download = spawnSync('apt-get', ['download', `rsync=${RSYNC_327}`], { cwd: dir });
+  const deb = readdirSync(dir).find((name) => name.endsWith('.deb'));
+  if (download.status !== 0 || deb === undefined) {
+    if (process.getuid?.() === 0) {
+      console.error(`apt-get download rsync=${RSYNC_327} failed: ${download.stderr}`);
+      process.exit(1);
+    }
+    console.warn('rsync 3.2.7 could not be fetched: its interop runs are skipped');
+    return null;
+  }
+  execFileSync('dpkg', ['-x', `${dir}${deb}`, dir]);
+  return binary;
+}
+
 ensurePackages();
+process.env.TMSP_RSYNC_327 ??= ensureRsync327() ?? '';
 if (!process.env.DATABASE_URL) {
   if (postgresAnswers(LOCAL_POSTGRES)) process.env.DATABASE_URL = LOCAL_POSTGRES;
   else console.warn('no PostgreSQL answers at DATABASE_URL or locally: its runs are skipped');

@@ -37,17 +37,20 @@ export function registerLoginRoutes(app: FastifyInstance, context: CasContext): 
       return reply.status(403).type(HTML).send(messagePage(locale, 'unregistered'));
     }
 
-    const session = await currentSession(context, request);
-    if (session !== null && !renew) {
-      if (session.passwordChangePending === 1) return reply.redirect(passwordUrl(service));
+    // renew asks for the form whatever session there is.
+    const session = renew ? null : await currentSession(context, request);
+    if (session !== null && session.passwordChangePending !== 1) {
       await touchSession(context.store.db, session.id, context.clock.now());
       if (service === undefined) return reply.type(HTML).send(messagePage(locale, 'signedIn'));
       return redirectWithTicket(context, reply, session.id, service, false);
     }
+    // Gateway never shows a page, not even the password change a session still owes: the
+    // service gets the browser back without a ticket, as for someone not signed in.
     if (flag(query['gateway']) && !renew) {
       if (service === undefined) return reply.type(HTML).send(messagePage(locale, 'signedOut'));
       return reply.redirect(service);
     }
+    if (session !== null) return reply.redirect(passwordUrl(service));
     return showForm(request, reply, locale, { service, renew }, null, 200);
   });
 
@@ -91,7 +94,7 @@ export function registerLoginRoutes(app: FastifyInstance, context: CasContext): 
     clearSessionCookie(reply);
 
     const service = query['service'] ?? query['url'];
-    if (service !== undefined && (await context.registry.isService(service)))
+    if (service !== undefined && (await context.registry.isLogoutTarget(service)))
       return reply.redirect(service);
     return reply.type(HTML).send(messagePage(localeOf(request, query['locale']), 'signedOut'));
   });

@@ -23,6 +23,8 @@ export interface CasServerDeps extends WebServerDeps {
   casUrl: () => string;
   /** The console's, portal's and status server's service URLs (from endpoints.json). */
   ownServices: () => string[];
+  /** The console's and portal's start pages: a logout may return there, no ticket may. */
+  ownStartPages: () => string[];
   /** Replaces the real proxy-callback and single-logout calls (tests record them instead). */
   outbound?: Outbound;
 }
@@ -55,6 +57,7 @@ function casContext(deps: CasServerDeps): CasContext {
     registry: serviceRegistry({
       db: deps.store.db,
       configuredServices: () => [...deps.ownServices(), ...deps.settings.services],
+      logoutTargets: deps.ownStartPages,
       configuredProxyCallbacks: deps.settings.proxyCallbacks,
     }),
     secrets: deps.keys.secrets,

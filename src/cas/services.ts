@@ -8,7 +8,10 @@ import { isUniqueViolation } from '../storage/errors.js';
  * `https://console/admin/../x` never pass (handed cases P10, C26).
  */
 export interface ServiceRegistry {
+  /** A service that may receive tickets (and redirects). */
   isService(url: string): Promise<boolean>;
+  /** Where /logout may send the browser: any service, or a start page that gets no tickets. */
+  isLogoutTarget(url: string): Promise<boolean>;
   isProxyCallback(url: string): Promise<boolean>;
 }
 
@@ -16,6 +19,12 @@ export interface RegistrySources {
   db: Db;
   /** The console, portal and status server's own service URLs, from the configuration. */
   configuredServices: () => string[];
+  /**
+   * The console's and portal's start pages: a logout returns the browser there, but a ticket
+   * sent to one would land in a page that does not validate it, and could leak through its
+   * logs or a Referer, so they are never services.
+   */
+  logoutTargets: () => string[];
   configuredProxyCallbacks: string[];
 }
 
@@ -30,10 +39,14 @@ export function serviceRegistry(sources: RegistrySources): ServiceRegistry {
     return row !== undefined;
   };
 
+  const isService = async (url: string): Promise<boolean> =>
+    wellFormed(url) &&
+    (sources.configuredServices().includes(url) || (await stored(url, 'service')));
+
   return {
-    isService: async (url) =>
-      wellFormed(url) &&
-      (sources.configuredServices().includes(url) || (await stored(url, 'service'))),
+    isService,
+    isLogoutTarget: async (url) =>
+      (wellFormed(url) && sources.logoutTargets().includes(url)) || (await isService(url)),
     isProxyCallback: async (url) =>
       wellFormed(url) &&
       url.startsWith('https://') &&

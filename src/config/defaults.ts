@@ -38,6 +38,14 @@ export const DEFAULT_CONFIG: Config = {
     // Appliances share credentials and often one NAT address: a generous per-address limit only.
     appliances: { maxFailures: 300, windowSeconds: 60, lockSeconds: 60 },
   },
+  pushes: {
+    maxFiles: 100_000,
+    maxFileBytes: 8 * 1024 ** 3,
+    maxPushBytes: 64 * 1024 ** 3,
+    // Appliances behind one NAT address share it; one appliance rarely needs more than two.
+    connectionsPerSource: 64,
+    authenticationSeconds: 30,
+  },
   log: { level: 'info', format: 'auto' },
 };
 

@@ -78,6 +78,14 @@ export const configSchema = z.strictObject({
     addresses: throttlePolicy,
     appliances: throttlePolicy,
   }),
+  /** What one appliance push may bring and how many pushes one address may run at once. */
+  pushes: z.strictObject({
+    maxFiles: z.number().int().min(1).max(10_000_000),
+    maxFileBytes: z.number().int().min(1),
+    maxPushBytes: z.number().int().min(1),
+    connectionsPerSource: z.number().int().min(1).max(100_000),
+    authenticationSeconds: z.number().int().min(1).max(600),
+  }),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     format: z.enum(['auto', 'json', 'pretty']),

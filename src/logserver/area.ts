@@ -51,7 +51,11 @@ export class ApplianceArea implements ReceiveSink {
 
   async prepareDirectory(name: string): Promise<void> {
     const directory = name === '.' ? this.logs : this.inside(this.logs, name);
-    await mkdir(directory, { recursive: true, mode: 0o750 });
+    try {
+      await mkdir(directory, { recursive: true, mode: 0o750 });
+    } catch (error) {
+      throw storeError(error, name);
+    }
   }
 
   async held(name: string): Promise<HeldFile | null> {
@@ -74,7 +78,7 @@ export class ApplianceArea implements ReceiveSink {
       });
     } catch (error) {
       release();
-      throw storeError(error);
+      throw storeError(error, name);
     }
   }
 
@@ -133,7 +137,7 @@ class AreaFile implements IncomingFile {
       await rm(this.partialPath, { force: true });
     } catch (error) {
       await this.discard(false);
-      throw storeError(error);
+      throw storeError(error, this.context.name);
     }
     try {
       const sha256 = this.hash.digest('hex');
@@ -198,10 +202,21 @@ async function syncDirectory(directory: string): Promise<void> {
   }
 }
 
+/** The area already holds a file where a directory is needed, or the other way round. */
+const CONFLICTS = new Set(['EEXIST', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY']);
+
 /** A store that cannot take the file: the client keeps its copy and hears why (C45, C46). */
-function storeError(error: unknown): RsyncError {
+function storeError(error: unknown, name?: string): RsyncError {
   if (error instanceof RsyncError) return error;
   const code = (error as NodeJS.ErrnoException).code;
+  if (name !== undefined && code !== undefined && CONFLICTS.has(code)) {
+    // Pushing again would fail the same way: say which name clashes, not "try later".
+    return new RsyncError(
+      `tmsp: ${JSON.stringify(name)} clashes with a file or directory already stored; ` +
+        'rename it on the appliance',
+      ExitCode.fileSelect,
+    );
+  }
   const reason =
     code === 'ENOSPC' || code === 'EDQUOT'
       ? 'the log store is full'

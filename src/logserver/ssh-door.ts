@@ -6,11 +6,14 @@ import type { Metrics } from '../metrics/registry.js';
 import type { Logger } from '../shared/log.js';
 import { netListener, type Listener } from '../system/listener.js';
 import type { ApplianceAccount, ApplianceChecks } from './appliance-checks.js';
+import { SourceLimits } from './source-limits.js';
 
 /** An authenticated appliance asking to run a command (rsync --server …) on this door. */
 export interface ExecRequest {
   account: ApplianceAccount;
   userName: string;
+  /** The appliance's address, for the audit trail. */
+  peer: string;
   command: string;
   channel: ssh2.ServerChannel;
   log: Logger;
@@ -28,6 +31,8 @@ export interface SshDoorOptions {
   checks: ApplianceChecks;
   /** A peer that has not authenticated by then is disconnected. */
   authenticationTimeoutMs: number;
+  /** Connections one address may hold open at once. */
+  connectionsPerSource: number;
   onExec: (request: ExecRequest) => void;
 }
 
@@ -38,8 +43,15 @@ export interface SshDoorOptions {
 export function createSshDoor(options: SshDoorOptions): Listener {
   const clients = new Set<ssh2.Connection>();
   const door = `${options.door}-ssh`;
+  const sources = new SourceLimits(options.connectionsPerSource);
   const server = new ssh2.Server({ hostKeys: [options.hostKey], ident: 'TMSP' }, (client, info) => {
     const log = options.logger.child({ door, connection: randomUUID(), peer: info.ip });
+    if (!sources.admit(info.ip)) {
+      log.warn('too many connections from this address; refused');
+      options.metrics.doorConnections.inc({ door, outcome: 'refused' });
+      client.end();
+      return;
+    }
     clients.add(client);
     const deadline = setTimeout(() => client.end(), options.authenticationTimeoutMs);
     let signedIn: { account: ApplianceAccount; userName: string } | null = null;
@@ -75,6 +87,7 @@ export function createSshDoor(options: SshDoorOptions): Listener {
         session.once('exec', (acceptExec, _reject, request) => {
           options.onExec({
             ...who,
+            peer: info.ip,
             command: request.command,
             channel: acceptExec(),
             log: appliance,
@@ -90,6 +103,7 @@ export function createSshDoor(options: SshDoorOptions): Listener {
     client.on('close', () => {
       clearTimeout(deadline);
       clients.delete(client);
+      sources.release(info.ip);
       options.metrics.doorConnections.inc({
         door,
         outcome: signedIn === null ? 'refused' : 'closed',
@@ -100,11 +114,4 @@ export function createSshDoor(options: SshDoorOptions): Listener {
   return netListener(server, options.key, options.host, options.port, () => {
     for (const client of clients) client.end();
   });
-}
-
-/** Ends an exec request with a message the rsync client prints, and a failing exit status. */
-export function refuseExec(channel: ssh2.ServerChannel, message: string): void {
-  channel.stderr.write(`${message}\n`);
-  channel.exit(1);
-  channel.end();
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type net from 'node:net';
 import tls from 'node:tls';
 
 import type { KeyMaterial } from '../keys/material.js';
@@ -15,6 +16,9 @@ import { LineReader } from '../rsync/line-reader.js';
 import type { Logger } from '../shared/log.js';
 import { netListener, trackSockets, type Listener } from '../system/listener.js';
 import type { ApplianceChecks } from './appliance-checks.js';
+import type { PushDeps } from './pushes.js';
+import { SourceLimits } from './source-limits.js';
+import { receiveOverDaemon } from './tls-push.js';
 
 export interface TlsDoorOptions {
   key: string;
@@ -25,7 +29,13 @@ export interface TlsDoorOptions {
   metrics: Metrics;
   checks: ApplianceChecks;
   authenticationTimeoutMs: number;
+  /** Connections one address may hold open at once. */
+  connectionsPerSource: number;
+  pushes: PushDeps;
 }
+
+/** A push that sends nothing for this long is cut off; the appliance keeps what it had. */
+const IDLE_TIMEOUT_MS = 10 * 60_000;
 
 /** The one module appliances push into: `rsync-ssl … rsync://host/logs/<GUID>/`. */
 export const LOG_MODULE = 'logs';
@@ -43,6 +53,18 @@ export function createTlsDoor(options: TlsDoorOptions): Listener {
     handshakeTimeout: options.authenticationTimeoutMs,
   });
   const dropConnections = trackSockets(server);
+  const sources = new SourceLimits(options.connectionsPerSource);
+  // Counted before the TLS handshake, which is the expensive part to let anyone start.
+  server.on('connection', (socket: net.Socket) => {
+    const source = socket.remoteAddress ?? '';
+    if (!sources.admit(source)) {
+      options.logger.warn({ door: 'log-tls', peer: source }, 'too many connections; refused');
+      options.metrics.doorConnections.inc({ door: 'log-tls', outcome: 'refused' });
+      socket.destroy();
+      return;
+    }
+    socket.once('close', () => sources.release(source));
+  });
 
   server.on('secureConnection', (socket) => {
     const log = options.logger.child({
@@ -103,8 +125,17 @@ async function daemonSession(
     return refuse(socket, `auth failed on module ${LOG_MODULE}`);
   }
 
-  log.child({ customer: account.customer }).info('push refused: no receiver yet');
-  return refuse(socket, 'this log server cannot receive files yet; keep them for later');
+  socket.setTimeout(IDLE_TIMEOUT_MS);
+  socket.write('@RSYNCD: OK\n');
+  return receiveOverDaemon(options.pushes, {
+    socket,
+    lines,
+    clientProtocol: greeting.protocol,
+    account,
+    userName: answer.userName,
+    module: LOG_MODULE,
+    log: log.child({ customer: account.customer }),
+  });
 }
 
 /** Ends the exchange with an @ERROR line, which the rsync client prints to its user. */

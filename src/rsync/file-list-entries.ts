@@ -5,6 +5,7 @@ import {
   type FileListOptions,
   readFileList,
 } from './file-list.js';
+import { displayName } from './file-names.js';
 import { CompatFlag, type Negotiated } from './handshake.js';
 import type { PushLimits } from './limits.js';
 import type { ReceiverOptions } from './server-options.js';
@@ -14,7 +15,8 @@ import type { ByteSource } from './wire.js';
 export type ListedEntry =
   | { kind: 'file'; ndx: number; name: string; size: number; mtime: number }
   | { kind: 'directory'; name: string }
-  | { kind: 'skipped'; name: string; reason: string };
+  | { kind: 'skipped'; name: string; reason: string }
+  | { kind: 'refused'; name: string; reason: string };
 
 /** Reads the client's file list with the options the handshake and command line settled. */
 export async function readListedEntries(
@@ -73,6 +75,6 @@ function listed(entry: FileListEntry): ListedEntry {
       return { kind: 'directory', name: verdict.path };
     case 'skipped':
     case 'refused':
-      return { kind: 'skipped', name: entry.name, reason: verdict.reason };
+      return { kind: 'skipped', name: displayName(entry.name), reason: verdict.reason };
   }
 }

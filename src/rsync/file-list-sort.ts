@@ -22,17 +22,19 @@ type Stage = 'dir' | 'slash' | 'base' | 'trailing';
  * Walks one name as the byte sequence rsync compares: dirname, `/`, basename, and from
  * protocol 29 a `/` after a directory's basename. Segments of directories are "path-like" and
  * sort after the plain items beside them; a directory called `.` counts as nothing at all.
+ * Two cursors serve every comparison, so sorting allocates nothing per comparison.
  */
 class NameCursor {
+  private item: SortItem = { dirname: null, basename: NOTHING, directory: false, active: true };
+  private directoriesLast = true;
   private stage: Stage = 'dir';
-  private bytes: Buffer = NOTHING;
-  private at = 0;
+  bytes: Buffer = NOTHING;
+  at = 0;
   pathLike = false;
 
-  constructor(
-    private readonly item: SortItem,
-    private readonly directoriesLast: boolean,
-  ) {
+  start(item: SortItem, directoriesLast: boolean): void {
+    this.item = item;
+    this.directoriesLast = directoriesLast;
     if (item.dirname === null) this.enterBase();
     else this.enter('dir', item.dirname, directoriesLast);
   }
@@ -42,11 +44,7 @@ class NameCursor {
   }
 
   get byte(): number {
-    return this.bytes[this.at] ?? 0;
-  }
-
-  step(): void {
-    this.at++;
+    return this.at < this.bytes.length ? (this.bytes[this.at] as number) : 0;
   }
 
   /** Moves past a used-up segment; true once the name has nothing more to compare. */
@@ -89,6 +87,10 @@ class NameCursor {
   }
 }
 
+const one = new NameCursor();
+const two = new NameCursor();
+const pathLast = (): number => (one.pathLike ? 1 : -1);
+
 /**
  * rsync's name comparison. Protocol 29 changed it: directories sort after the files beside
  * them and just before their own contents, and `.` before everything. Dropped entries sort
@@ -98,24 +100,22 @@ class NameCursor {
 export function compareNames(first: SortItem, second: SortItem, protocol: number): number {
   if (!first.active) return second.active ? -1 : 0;
   if (!second.active) return 1;
-  const directoriesLast = protocol >= 29;
-  const one = new NameCursor(first, directoriesLast);
-  const two = new NameCursor(second, directoriesLast);
-  const order = (): number => (one.pathLike ? 1 : -1);
-  if (one.pathLike !== two.pathLike) return order();
+  one.start(first, protocol >= 29);
+  two.start(second, protocol >= 29);
+  if (one.pathLike !== two.pathLike) return pathLast();
   for (;;) {
     if (one.done) {
       one.advance();
-      if (!two.done && one.pathLike !== two.pathLike) return order();
+      if (!two.done && one.pathLike !== two.pathLike) return pathLast();
     }
     if (two.done) {
       if (two.advance() && one.done) return 0;
-      if (one.pathLike !== two.pathLike) return order();
+      if (one.pathLike !== two.pathLike) return pathLast();
     }
     const difference = one.byte - two.byte;
     if (difference !== 0 || one.done) return difference;
-    one.step();
-    two.step();
+    one.at++;
+    two.at++;
   }
 }
 

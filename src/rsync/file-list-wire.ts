@@ -41,6 +41,8 @@ const FILE_TYPES = new Map<number, FileType>([
   [0o010000, 'special'],
   [0o140000, 'special'],
 ]);
+
+/** A limit of this server, not of rsync: the message says so. */
 export const overLimit = (message: string): RsyncError =>
   new RsyncError(`tmsp: ${message}`, ExitCode.unsupported);
 
@@ -50,6 +52,7 @@ export const readVarint30 = (source: ByteSource, protocol: number): Promise<numb
 
 type Flags = { end: false; value: number } | { end: true; ioError: number };
 
+/** The flags that open the next entry, or the end of the list with the sender's error code. */
 export async function readFlags(source: ByteSource, options: FileListOptions): Promise<Flags> {
   if (options.varintFlags) {
     const value = await source.readVarint();
@@ -60,13 +63,15 @@ export async function readFlags(source: ByteSource, options: FileListOptions): P
   if (value === 0) return { end: true, ioError: 0 };
   if (options.protocol >= 28 && value & Xmit.extendedFlags) value |= (await source.readByte()) << 8;
   if (value === (Xmit.extendedFlags | Xmit.ioErrorEndList)) {
-    if (!options.safeFileList)
+    if (!options.safeFileList) {
       throw protocolError(`invalid file-list flags 0x${value.toString(16)}`);
+    }
     return { end: true, ioError: await source.readVarint() };
   }
   return { end: false, value };
 }
 
+/** The file type a mode names; rsync's receiver also refuses modes that name none. */
 export function typeOf(mode: number): FileType {
   const type = mode >>> 16 === 0 ? FILE_TYPES.get(mode & S_IFMT) : undefined;
   if (type === undefined) throw protocolError(`invalid file mode 0${(mode >>> 0).toString(8)}`);

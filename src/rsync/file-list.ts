@@ -143,34 +143,37 @@ export async function readFileList(
     }
     await decoder.read(flags.value);
   }
-  const namesZero = options.idZeroNames;
-  if (!options.numericIds && options.preserveUid)
-    await readIdList(decoder, decoder.users, namesZero);
-  if (!options.numericIds && options.preserveGid)
-    await readIdList(decoder, decoder.groups, namesZero);
-  const sorted = arrange(decoder.received, options);
+  if (!options.numericIds) {
+    if (options.preserveUid) await readIdList(decoder, decoder.users, options.idZeroNames);
+    if (options.preserveGid) await readIdList(decoder, decoder.groups, options.idZeroNames);
+  }
+  const entries = arrange(decoder.received, options);
   if (options.protocol < 30) ioError |= await source.readInt32();
-  const verdicts = classifyEntries(sorted);
+  classifyEntries(entries).forEach((verdict, index) => {
+    (entries[index] as FileListEntry).verdict = verdict;
+  });
   return {
-    entries: sorted.map((entry, index) => ({ ...entry, verdict: verdicts[index] as Verdict })),
+    entries,
     ioError: ioError & IOERR_VALID_MASK,
     users: decoder.users,
     groups: decoder.groups,
   };
 }
 
+/** Settings no session can have; a caller's mistake, reported like a protocol failure. */
 function checkOptions(options: FileListOptions): void {
-  const problem =
-    options.protocol < 27 || options.protocol > 32
-      ? `file lists of protocol ${options.protocol} are not read here`
-      : options.varintFlags && options.protocol < 30
-        ? 'varint file-list flags need protocol 30'
-        : options.preserveCrtimes && !options.varintFlags
-          ? 'creation times need varint file-list flags'
-          : options.alwaysChecksum && !(options.checksumLength >= 1 && options.checksumLength <= 64)
-            ? `a file checksum of ${options.checksumLength} bytes is impossible`
-            : null;
-  if (problem !== null) throw new RsyncError(`tmsp: ${problem}`, ExitCode.protocol);
+  const { protocol, varintFlags, preserveCrtimes, alwaysChecksum, checksumLength } = options;
+  const problems: [boolean, string][] = [
+    [protocol < 27 || protocol > 32, `file lists of protocol ${protocol} are not read here`],
+    [varintFlags && protocol < 30, 'varint file-list flags need protocol 30'],
+    [preserveCrtimes && !varintFlags, 'creation times need varint file-list flags'],
+    [
+      alwaysChecksum && !(checksumLength >= 1 && checksumLength <= 64),
+      `a file checksum of ${checksumLength} bytes is impossible`,
+    ],
+  ];
+  const problem = problems.find(([applies]) => applies);
+  if (problem !== undefined) throw new RsyncError(`tmsp: ${problem[1]}`, ExitCode.protocol);
 }
 
 /** A uid or gid list: id and name pairs up to id 0, then (CF_ID0_NAMES) the name of id 0. */
@@ -198,17 +201,19 @@ interface Slot extends SortItem {
   entry: ReceivedEntry;
 }
 
+const UNJUDGED: Verdict = { action: 'refused', reason: 'not judged' };
+
 /** Sorts and cleans as rsync does, then gives each entry its final name and hard-link group. */
-function arrange(received: readonly ReceivedEntry[], options: FileListOptions): SortedEntry[] {
-  const slots: Slot[] = received.map((entry) => {
-    const split = splitName(entry.name);
+function arrange(received: readonly ReceivedEntry[], options: FileListOptions): FileListEntry[] {
+  const slots = received.map((entry): Slot => {
+    const { dirname, basename } = splitName(entry.name);
     const directory = entry.type === 'directory';
-    return { ...split, directory, active: split.basename.length > 0, entry };
+    return { dirname, basename, directory, active: basename.length > 0, entry };
   });
   const named = slots.map((slot) => slot.active);
   sortNames(slots, options.protocol);
   dropDuplicates(slots, options.protocol);
-  const sorted = slots.map((slot, index): SortedEntry => {
+  const sorted = slots.map((slot, index): FileListEntry => {
     const { entry } = slot;
     const duplicate = !slot.active && (named[entry.arrival] ?? false);
     const nameBytes = options.relativePaths && !duplicate ? withoutRoot(entry.name) : entry.name;
@@ -231,6 +236,7 @@ function arrange(received: readonly ReceivedEntry[], options: FileListOptions): 
       checksum: entry.checksum,
       duplicate,
       hardLink: null,
+      verdict: UNJUDGED,
     };
   });
   groupHardLinks(sorted, slots);
@@ -246,8 +252,9 @@ const withoutRoot = (name: Buffer): Buffer => {
 /** rsync links the members of a group to the first of them in sorted order. */
 function groupHardLinks(sorted: SortedEntry[], slots: readonly Slot[]): void {
   const members = new Map<number, SortedEntry[]>();
-  for (const entry of sorted) {
-    const group = (slots[entry.index] as Slot).entry.hardLinkGroup;
+  for (let index = 0; index < sorted.length; index++) {
+    const entry = sorted[index] as SortedEntry;
+    const group = (slots[index] as Slot).entry.hardLinkGroup;
     if (group === null || entry.duplicate) continue;
     const list = members.get(group);
     if (list === undefined) members.set(group, [entry]);

@@ -54,6 +54,7 @@ export interface GeneratorSettings {
  */
 export class Generator {
   readonly requests = new Map<number, FileRequest>();
+  private stopped = false;
 
   constructor(
     private readonly output: PeerOutput,
@@ -64,7 +65,8 @@ export class Generator {
 
   /** The first pass: short strong sums, quick check by size and time. */
   async request(file: WantedFile): Promise<void> {
-    const held = this.settings.wholeFile ? null : await this.sink.held(file.name);
+    const held = await this.heldCopy(file);
+    if (held === undefined) return;
     if (held !== null && this.upToDate(held, file)) {
       await held.close();
       return;
@@ -77,14 +79,33 @@ export class Generator {
 
   /** The redo pass after a failed check: full-length sums, never append. */
   async redo(file: WantedFile): Promise<void> {
-    const held = this.settings.wholeFile ? null : await this.sink.held(file.name);
+    const held = await this.heldCopy(file);
+    if (held === undefined) return;
     await this.send(file, held, FULL_SUM_LENGTH, false);
   }
 
-  /** Closes the held copies of files the client never sent (it may skip vanished ones). */
+  /**
+   * Closes the held copies of files the client never sent (it may skip vanished ones) and
+   * stops a pass still running: after a failed session nothing may open or read more copies.
+   */
   async abandon(): Promise<void> {
+    this.stopped = true;
     for (const request of this.requests.values()) await request.held?.close();
     this.requests.clear();
+  }
+
+  /** The copy to send sums of; undefined once abandoned (an abandoned copy is closed here). */
+  private async heldCopy(file: WantedFile): Promise<HeldFile | null | undefined> {
+    if (this.stopped) return undefined;
+    const held = this.settings.wholeFile ? null : await this.sink.held(file.name);
+    // Read again: abandon() may have run while the copy was being opened.
+    if (!this.isStopped()) return held;
+    await held?.close();
+    return undefined;
+  }
+
+  private isStopped(): boolean {
+    return this.stopped;
   }
 
   private upToDate(held: HeldFile, file: WantedFile): boolean {
@@ -100,7 +121,6 @@ export class Generator {
     const { protocol, digestLength } = this.settings;
     const head =
       held === null ? NO_BLOCKS : sumHeadFor(held.size, protocol, sumLength, digestLength);
-    this.requests.set(file.ndx, { file, head, held, append });
 
     this.output.write(this.ndx.encode(file.ndx));
     if (protocol >= 29) {
@@ -108,20 +128,34 @@ export class Generator {
       this.output.write(encodeUint16(ITEM_TRANSFER | changes));
     }
     this.output.write(encodeSumHead(head, protocol));
-    if (held !== null && !append) await this.sendBlockSums(held, head);
+    try {
+      if (held !== null && !append) await this.sendBlockSums(held, head);
+    } catch (error) {
+      await held?.close();
+      throw error;
+    }
+    if (this.stopped) {
+      await held?.close();
+      return;
+    }
+    // The receiver may take the request (and close the copy) only once the copy is read: an
+    // honest client answers after the last sums, which only the flush below sends; an early
+    // answer is refused as unasked instead of racing the reads.
+    this.requests.set(file.ndx, { file, head, held, append });
     await this.output.flush();
   }
 
+  /** Writes the block sums, flushing between pieces; the caller flushes the last piece. */
   private async sendBlockSums(held: HeldFile, head: SumHead): Promise<void> {
     const step = head.blockLength * BLOCKS_PER_READ;
-    for (let position = 0; position < held.size; position += step) {
+    for (let position = 0; position < held.size && !this.stopped; position += step) {
+      if (position > 0) await this.output.flush();
       const chunk = await held.read(position, Math.min(step, held.size - position));
       for (let start = 0; start < chunk.length; start += head.blockLength) {
         const block = chunk.subarray(start, start + head.blockLength);
         this.output.write(encodeInt32(this.settings.rollingSum(block)));
         this.output.write(this.settings.strongSum(block).subarray(0, head.strongLength));
       }
-      await this.output.flush();
     }
   }
 }

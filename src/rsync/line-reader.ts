@@ -8,30 +8,47 @@ export class LineReader {
   private buffered = Buffer.alloc(0);
   private waiting: ((line: string | null) => void) | null = null;
   private ended = false;
+  private separator = 0x0a;
+  private readonly onData = (chunk: Buffer): void => {
+    this.buffered = Buffer.concat([this.buffered, chunk]);
+    this.deliver();
+  };
+  private readonly onEnd = (): void => this.finish();
 
   constructor(
     private readonly stream: Duplex,
     private readonly maxLine: number,
   ) {
-    stream.on('data', (chunk: Buffer) => {
-      this.buffered = Buffer.concat([this.buffered, chunk]);
-      this.deliver();
-    });
-    stream.on('end', () => this.finish());
-    stream.on('close', () => this.finish());
+    stream.on('data', this.onData);
+    stream.on('end', this.onEnd);
+    stream.on('close', this.onEnd);
   }
 
-  /** The next line without its newline, or null if the stream ended or the line was too long. */
-  next(): Promise<string | null> {
+  /**
+   * The next line without its terminator, or null if the stream ended or the line was too long.
+   * The daemon protocol ends arguments with NUL from protocol 30 on, hence the separator.
+   */
+  next(separator = 0x0a): Promise<string | null> {
     return new Promise((resolve) => {
       this.waiting = resolve;
+      this.separator = separator;
       this.deliver();
     });
+  }
+
+  /** Stops reading and hands back what arrived after the last line, for the binary protocol. */
+  detach(): Buffer {
+    this.stream.off('data', this.onData);
+    this.stream.off('end', this.onEnd);
+    this.stream.off('close', this.onEnd);
+    const rest = this.buffered;
+    this.buffered = Buffer.alloc(0);
+    return rest;
   }
 
   private deliver(): void {
     if (this.waiting === null) return;
-    const end = this.buffered.indexOf(0x0a);
+    const end = this.buffered.indexOf(this.separator);
     if (end < 0) {
       if (this.buffered.length > this.maxLine || this.ended) this.resolve(null);
       return;

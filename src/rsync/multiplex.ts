@@ -79,10 +79,12 @@ export class PeerInput extends ByteSource {
     }
   }
 
-  /** Waits for and handles out-of-band messages until the client closes or `until` settles. */
+  /** Waits for and handles out-of-band messages until the client closes. */
   async drainMessages(): Promise<void> {
-    while (!this.ended && this.failure === null) {
+    for (;;) {
+      // Decode before checking the end: messages that arrived just before it still count.
       this.decode(Number.MAX_SAFE_INTEGER);
+      if (this.ended || this.failure !== null) return;
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
   }
@@ -196,6 +198,10 @@ export class PeerOutput {
     this.multiplexed = true;
   }
 
+  get isMultiplexed(): boolean {
+    return this.multiplexed;
+  }
+
   write(bytes: Buffer): void {
     this.queued.push(bytes);
     this.queuedLength += bytes.length;
@@ -220,18 +226,29 @@ export class PeerOutput {
     this.message(code, body.subarray(0, MAX_MESSAGE));
   }
 
+  /**
+   * Sends what is queued and waits while the client is slow to read. A connection that closes
+   * instead of draining fails the wait: otherwise a client that stops reading and hangs up
+   * would leave the session waiting forever.
+   */
   async flush(): Promise<void> {
     this.sendData();
-    if (this.stream.writableNeedDrain) {
-      await new Promise<void>((resolve, reject) => {
-        const failed = (error: Error): void => reject(streamError(error.message));
-        this.stream.once('drain', () => {
-          this.stream.off('error', failed);
-          resolve();
-        });
-        this.stream.once('error', failed);
-      });
-    }
+    if (!this.stream.writableNeedDrain) return;
+    await new Promise<void>((resolve, reject) => {
+      const settle = (error: Error | null): void => {
+        this.stream.off('drain', drained);
+        this.stream.off('error', failed);
+        this.stream.off('close', closed);
+        if (error === null) resolve();
+        else reject(streamError(error.message));
+      };
+      const drained = (): void => settle(null);
+      const failed = (error: Error): void => settle(error);
+      const closed = (): void => settle(new Error('the connection is closed'));
+      this.stream.once('drain', drained);
+      this.stream.once('error', failed);
+      this.stream.once('close', closed);
+    });
   }
 
   private sendData(): void {

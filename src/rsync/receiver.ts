@@ -32,6 +32,11 @@ export interface ReceiverSettings {
   keepPartial: boolean;
   /** Bytes written so far by this push, shared with the session's limits. */
   onBytes: (count: number) => void;
+  /**
+   * The most one file may become. The listed size is only the sender's claim (a growing log
+   * legitimately sends more), so the bytes actually written are what is held to it.
+   */
+  maxFileBytes: number;
 }
 
 export interface FileOutcome {
@@ -102,12 +107,20 @@ export class Receiver {
     return this.settings.protocol < 30 && ndx === this.listLength && iflags === ITEM_IS_NEW;
   }
 
+  /** The request is out of the generator's hands now: its held copy is closed here, always. */
   private async receiveFile(request: FileRequest): Promise<boolean> {
-    const echoed = await readSumHead(this.input, this.settings.protocol);
-    if (!sameSumHead(echoed, request.head)) {
-      throw protocolError(`the client changed the checksum header of ${request.file.name}`);
+    try {
+      const echoed = await readSumHead(this.input, this.settings.protocol);
+      if (!sameSumHead(echoed, request.head)) {
+        throw protocolError(`the client changed the checksum header of ${request.file.name}`);
+      }
+      return await this.storeFile(request, await this.sink.begin(request.file.name));
+    } finally {
+      await request.held?.close();
     }
-    const incoming = await this.sink.begin(request.file.name);
+  }
+
+  private async storeFile(request: FileRequest, incoming: IncomingFile): Promise<boolean> {
     try {
       const matches = await this.rebuild(request, incoming);
       if (!matches) {
@@ -121,15 +134,22 @@ export class Receiver {
     } catch (error) {
       await incoming.discard(this.settings.keepPartial).catch(() => undefined);
       throw error;
-    } finally {
-      await request.held?.close();
     }
   }
 
   /** Writes the new version and reports whether its digest equals the client's. */
   private async rebuild(request: FileRequest, incoming: IncomingFile): Promise<boolean> {
     const digest = this.settings.fileDigest();
+    const { maxFileBytes } = this.settings;
+    let written = 0;
     const write = async (data: Buffer): Promise<void> => {
+      written += data.length;
+      if (written > maxFileBytes) {
+        throw new RsyncError(
+          `tmsp: ${request.file.name} grows past the ${maxFileBytes} bytes a file may have`,
+          ExitCode.fileSelect,
+        );
+      }
       digest.update(data);
       this.settings.onBytes(data.length);
       await incoming.write(data);

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 
 import { ExitCode, RsyncError, protocolError } from './errors.js';
+import { encodeInt32, encodeVarint } from './wire.js';
 import { Generator, type WantedFile } from './generator.js';
 import { type HandshakeRequest, type Negotiated, shakeHands } from './handshake.js';
 import { ByteBudget, type PushLimits } from './limits.js';
@@ -24,6 +25,8 @@ export interface PushSummary {
 export interface SessionIo {
   input: PeerInput;
   output: PeerOutput;
+  /** Set once the handshake settled it. */
+  protocol?: number;
 }
 
 /** Opens the framing layer over a byte stream (an SSH channel or a TLS socket). */
@@ -49,6 +52,7 @@ export async function receivePush(
     handshakeRequest(request),
     daemonProtocol,
   );
+  io.protocol = negotiated.protocol;
   io.output.startMultiplex();
   if (negotiated.protocol >= 30) io.input.startMultiplex();
   await io.output.flush();
@@ -83,6 +87,7 @@ async function prepare(
   sink: ReceiveSink,
   limits: PushLimits,
 ): Promise<Prepared> {
+  refuseHostileOrHuge(listed, limits);
   const files: WantedFile[] = [];
   const skipped: string[] = [];
   for (const entry of listed) {
@@ -90,14 +95,25 @@ async function prepare(
     else if (entry.kind === 'file') files.push(entry);
     else skipped.push(`${entry.name} (${entry.reason})`);
   }
-  const tooBig = files.find((file) => file.size > limits.maxFileBytes);
-  if (tooBig !== undefined) {
-    throw new RsyncError(
-      `tmsp: ${tooBig.name} is larger than the ${limits.maxFileBytes} bytes a file may have`,
-      ExitCode.fileSelect,
-    );
-  }
   return { files, skipped };
+}
+
+/** Ends the push before anything is written: a hostile name, as rsync does, or a huge file. */
+function refuseHostileOrHuge(listed: ListedEntry[], limits: PushLimits): void {
+  for (const entry of listed) {
+    if (entry.kind === 'refused') {
+      throw new RsyncError(
+        `tmsp: refused ${JSON.stringify(entry.name)}: ${entry.reason}; nothing was stored`,
+        ExitCode.fileSelect,
+      );
+    }
+    if (entry.kind === 'file' && entry.size > limits.maxFileBytes) {
+      throw new RsyncError(
+        `tmsp: ${entry.name} is larger than the ${limits.maxFileBytes} bytes a file may have`,
+        ExitCode.fileSelect,
+      );
+    }
+  }
 }
 
 async function runTransfers(
@@ -135,6 +151,7 @@ async function runTransfers(
       confirmEach: options.removeSourceFiles,
       keepPartial: options.partial,
       onBytes: (count) => budget.spend(count),
+      maxFileBytes: limits.maxFileBytes,
     },
     listLength,
   );
@@ -178,7 +195,9 @@ async function exchange(
     done();
     await io.output.flush();
   })();
-  const first = await receiver.receivePhase();
+  // Whichever task fails first ends the phase: a generator that cannot read a held copy must
+  // not leave the receiver waiting for a file never asked for, nor its failure unhandled.
+  const first = await Promise.race([receiver.receivePhase(), firstPass.then(never)]);
   await firstPass;
 
   for (const ndx of first.failed) {
@@ -204,6 +223,9 @@ async function exchange(
   return redone.failed;
 }
 
+/** A finished first pass gives the race nothing; a fresh promise each time, so none is kept. */
+const never = (): Promise<never> => new Promise<never>(() => undefined);
+
 async function expectDone(receiver: Receiver): Promise<void> {
   const last = await receiver.receivePhase();
   if (last.failed.length > 0) throw protocolError('the client sent files after the last phase');
@@ -227,12 +249,24 @@ async function skipFilterRules(input: PeerInput): Promise<void> {
  * Ends a session that failed: the client prints the message and exits with the code. Before
  * the framing starts the caller has to use the transport's own error channel instead.
  */
-export async function endWithError(
-  io: SessionIo,
-  error: RsyncError,
-  protocol: number,
-): Promise<void> {
+export async function endWithError(io: SessionIo, error: RsyncError): Promise<void> {
   io.output.text(MessageCode.error, error.message);
-  if (protocol >= 31) io.output.messageInt(MessageCode.errorExit, error.exitCode);
+  if ((io.protocol ?? 0) >= 31) io.output.messageInt(MessageCode.errorExit, error.exitCode);
   await io.output.flush().catch(() => undefined);
+}
+
+/**
+ * Refuses a daemon client whose arguments were wrong. Its rsync reads the compat flags and the
+ * seed before it reads any message, so those go first, with nothing to negotiate.
+ */
+export async function refuseBeforeHandshake(
+  io: SessionIo,
+  protocol: number,
+  error: RsyncError,
+): Promise<void> {
+  if (protocol >= 30) io.output.write(encodeVarint(0));
+  io.output.write(encodeInt32(1));
+  io.protocol = protocol;
+  io.output.startMultiplex();
+  await endWithError(io, error);
 }

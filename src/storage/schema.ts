@@ -12,6 +12,7 @@ export interface Schema {
   administrators: AdministratorTable;
   portalLogons: PortalLogonTable;
   registeredProducts: RegisteredProductTable;
+  receivedFiles: ReceivedFileTable;
   customerCounters: CustomerCounterTable;
   auditEvents: AuditEventTable;
   ssoSessions: SsoSessionTable;
@@ -97,6 +98,27 @@ export interface RegisteredProductTable {
   offlineAnnouncedAt: number | null;
 }
 
+/** A file received complete and verified into an appliance's area. */
+export interface ReceivedFileTable {
+  id: Generated<number>;
+  customerId: number;
+  productId: number;
+  /** The file's path inside the appliance's area, as the appliance named it. */
+  name: string;
+  size: number;
+  /** Lower-case hex SHA-256 of the whole file as stored. */
+  sha256: string;
+  /** Seconds since the epoch, as the appliance reported it (its clock, not ours). */
+  mtime: number;
+  /** On the server's clock. */
+  receivedAt: number;
+  /** How many bytes ingestion has read, committed with the records those bytes produced. */
+  ingestedLength: number;
+  /** Lower-case hex SHA-256 of the first ingestedLength bytes; null until ingestion reads. */
+  ingestedSha256: string | null;
+  ingestedAt: number | null;
+}
+
 export interface CustomerCounterTable {
   customerId: number;
   linesReceived: number;
@@ -122,6 +144,7 @@ export interface AuditEventTable {
 
 export type CustomerAccount = Selectable<CustomerAccountTable>;
 export type RegisteredProduct = Selectable<RegisteredProductTable>;
+export type ReceivedFile = Selectable<ReceivedFileTable>;
 export type NewAuditEvent = Insertable<AuditEventTable>;
 
 /** A CAS single sign-on session; its id is the ticket-granting ticket (TGT-…). */

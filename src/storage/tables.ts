@@ -9,6 +9,7 @@ export const DATA_TABLES: ReadonlyArray<{ name: string; key: string; ephemeral?:
   { name: 'administrators', key: 'id' },
   { name: 'portal_logons', key: 'id' },
   { name: 'registered_products', key: 'id' },
+  { name: 'received_files', key: 'id' },
   { name: 'customer_counters', key: 'customer_id' },
   { name: 'audit_events', key: 'id' },
   { name: 'administrator_customers', key: 'id' },

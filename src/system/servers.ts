@@ -5,8 +5,9 @@ import type { ServerName } from '../config/schema.js';
 import type { WebServerDeps } from '../http/web-server.js';
 import type { KeyMaterial } from '../keys/material.js';
 import { casApplianceChecks, type ApplianceChecks } from '../logserver/appliance-checks.js';
-import { handlePush } from '../logserver/pushes.js';
+import type { PushDeps } from '../logserver/pushes.js';
 import { createSshDoor } from '../logserver/ssh-door.js';
+import { sshPushHandler } from '../logserver/ssh-push.js';
 import { createTlsDoor } from '../logserver/tls-door.js';
 import type { Metrics } from '../metrics/registry.js';
 import { createPortalServer } from '../portal/server.js';
@@ -14,8 +15,6 @@ import { createStatusServer } from '../status/server.js';
 import { adminHttpsOrigin, endpointsOf, type BoundPorts } from './endpoints.js';
 import { httpsAppListener, netListener, type Listener } from './listener.js';
 import type { Runtime } from './runtime.js';
-
-const AUTHENTICATION_TIMEOUT_MS = 30_000;
 
 /** The listeners of one server, assembled from the modules it uses. */
 export function listenersOf(
@@ -76,8 +75,9 @@ export function listenersOf(
         logger,
         metrics,
         checks: applianceChecksOf(runtime, keys, bound),
-        authenticationTimeoutMs: AUTHENTICATION_TIMEOUT_MS,
-        onExec: handlePush,
+        authenticationTimeoutMs: runtime.config.pushes.authenticationSeconds * 1000,
+        connectionsPerSource: runtime.config.pushes.connectionsPerSource,
+        onExec: sshPushHandler(pushDeps(runtime)),
       });
       return [
         httpsAppListener(
@@ -100,8 +100,9 @@ export function listenersOf(
           logger,
           metrics,
           checks: applianceChecksOf(runtime, keys, bound),
-          authenticationTimeoutMs: AUTHENTICATION_TIMEOUT_MS,
-          onExec: handlePush,
+          authenticationTimeoutMs: runtime.config.pushes.authenticationSeconds * 1000,
+          connectionsPerSource: runtime.config.pushes.connectionsPerSource,
+          onExec: sshPushHandler(pushDeps(runtime)),
         }),
         createTlsDoor({
           key: 'servers.log.tlsPort',
@@ -111,7 +112,9 @@ export function listenersOf(
           logger,
           metrics,
           checks: applianceChecksOf(runtime, keys, bound),
-          authenticationTimeoutMs: AUTHENTICATION_TIMEOUT_MS,
+          authenticationTimeoutMs: runtime.config.pushes.authenticationSeconds * 1000,
+          connectionsPerSource: runtime.config.pushes.connectionsPerSource,
+          pushes: pushDeps(runtime),
         }),
       ];
   }
@@ -133,8 +136,11 @@ function casDeps(
     casUrl: () => endpoints().cas.url,
     ownServices: () => {
       const { admin, portal, status } = endpoints();
-      // The start pages too, so that a logout can send the browser back to them.
-      return [admin.casService, portal.casService, status.casService, admin.url, portal.url];
+      return [admin.casService, portal.casService, status.casService];
+    },
+    ownStartPages: () => {
+      const { admin, portal } = endpoints();
+      return [admin.url, portal.url];
     },
   };
 }
@@ -170,4 +176,18 @@ function applianceChecksOf(
     ca: keys.tls.ca,
     serviceKey: keys.serviceKey,
   });
+}
+
+function pushDeps(runtime: Runtime): PushDeps {
+  const { pushes } = runtime.config;
+  return {
+    store: runtime.store,
+    areasDir: runtime.paths.areasDir,
+    clock: runtime.clock,
+    limits: {
+      maxFiles: pushes.maxFiles,
+      maxFileBytes: pushes.maxFileBytes,
+      maxPushBytes: pushes.maxPushBytes,
+    },
+  };
 }

@@ -9,7 +9,8 @@ import { addCustomer, disableCustomer, type Actor } from '../../src/accounts/cus
 import { loadConfig } from '../../src/config/load.js';
 import { dataPaths, type DataPaths } from '../../src/config/paths.js';
 import { ensureKeyMaterial, type KeyMaterial } from '../../src/keys/material.js';
-import { fixedClock } from '../../src/shared/clock.js';
+import { recordReceivedFile } from '../../src/logserver/received-files.js';
+import { fixedClock, type Clock } from '../../src/shared/clock.js';
 import { silentLogger } from '../../src/shared/log.js';
 import type { Store } from '../../src/storage/database.js';
 import type { Engine } from '../../src/storage/engine.js';
@@ -87,6 +88,7 @@ export async function seed(site: Site, keys: KeyMaterial): Promise<string[]> {
     .set({ lastHeartbeatAt: at + 60_000, lastLogReceivedAt: at + 30_500, version: '3.1' })
     .where('guid', '=', 'g-online')
     .execute();
+  await seedReceivedFile(site.store, acme.id, clock);
   await db
     .updateTable('customerCounters')
     .set({ linesReceived: 9_007_199_254_740, detections: 12, incidents: 2 })
@@ -104,6 +106,32 @@ export async function seed(site: Site, keys: KeyMaterial): Promise<string[]> {
   await db.insertInto('settings').values({ key: 'branding', value: '{"a":1}' }).execute();
   await seedSignOnState(site.store);
   return ['acme', 'globex'];
+}
+
+/** A received file part-way through ingestion, so that every column carries a value. */
+async function seedReceivedFile(store: Store, customerId: number, clock: Clock): Promise<void> {
+  const product = await store.db
+    .selectFrom('registeredProducts')
+    .select('id')
+    .where('guid', '=', 'g-online')
+    .executeTakeFirstOrThrow();
+  const id = await recordReceivedFile(
+    store,
+    {
+      customerId,
+      productId: product.id,
+      name: 'logs/détections 2025-03-01.log',
+      size: 9_007_199_254_740,
+      sha256: 'c0'.repeat(32),
+      mtime: 1_740_821_400,
+    },
+    clock,
+  );
+  await store.db
+    .updateTable('receivedFiles')
+    .set({ ingestedLength: 4_096, ingestedSha256: 'e1'.repeat(32), ingestedAt: T0.getTime() + 5 })
+    .where('id', '=', id)
+    .execute();
 }
 
 async function seedSignOnState(store: Store): Promise<void> {

@@ -63,6 +63,7 @@ describe.each(PAIRS)('a backup from %s restored on %s', (fromEngine, toEngine) =
     const after = await allRows(target.store);
     expect(before['sso_sessions']).toHaveLength(1);
     expect(before['cas_tickets']).toHaveLength(1);
+    expect(before['received_files']).toHaveLength(1);
     for (const table of BACKUP_TABLES) {
       expect({ table: table.name, rows: after[table.name] }).toEqual({
         table: table.name,

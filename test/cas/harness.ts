@@ -22,6 +22,9 @@ export const CAS_URL = 'https://cas.test/cas';
 export const CONSOLE = 'https://console.test/admin/cas/callback';
 export const PORTAL = 'https://portal.test/tms2/cas/callback';
 export const STATUS = 'https://status.test/v1/cas';
+/** The start pages: where a logout may send the browser, never a ticket. */
+export const CONSOLE_HOME = 'https://console.test/admin';
+export const PORTAL_HOME = 'https://portal.test/tms2';
 export const PROXY_CALLBACK = 'https://proxy.test/pgt-callback';
 
 export interface CasHarness {
@@ -87,6 +90,7 @@ export async function casHarness(
       settings: { ...DEFAULT_CONFIG.cas, proxyCallbacks: [PROXY_CALLBACK], ...settings },
       casUrl: () => CAS_URL,
       ownServices: () => [CONSOLE, PORTAL, STATUS],
+      ownStartPages: () => [CONSOLE_HOME, PORTAL_HOME],
       outbound: recorder,
     });
   const app = newApp();

@@ -2,7 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { ENGINES } from '../support/databases.js';
 import { Browser, ticketOf } from './browser.js';
-import { casHarness, CONSOLE, PEOPLE, PORTAL, type CasHarness } from './harness.js';
+import {
+  casHarness,
+  CONSOLE,
+  CONSOLE_HOME,
+  PEOPLE,
+  PORTAL,
+  PORTAL_HOME,
+  type CasHarness,
+} from './harness.js';
 
 describe.each(ENGINES)('CAS login and single sign-on on %s', (engine) => {
   let cas: CasHarness;
@@ -110,6 +118,57 @@ describe.each(ENGINES)('CAS login and single sign-on on %s', (engine) => {
     );
     expect(answer.status).toBe(302);
     expect(answer.location).toBe(PORTAL);
+  });
+
+  it('sends a browser whose password must change back without a ticket on gateway', async () => {
+    const browser = new Browser(cas.app);
+    const first = await browser.logIn('admin', '123456', CONSOLE);
+    expect(first.location).toMatch(/^password\?service=/);
+
+    const gateway = await browser.get(
+      `/cas/login?service=${encodeURIComponent(CONSOLE)}&gateway=true`,
+    );
+    expect(gateway.status).toBe(302);
+    expect(gateway.location).toBe(CONSOLE);
+    const withoutGateway = await browser.get(`/cas/login?service=${encodeURIComponent(CONSOLE)}`);
+    expect(withoutGateway.location).toMatch(/^password\?service=/);
+  });
+
+  it.each([
+    ['the console', CONSOLE_HOME],
+    ['the portal', PORTAL_HOME],
+  ])('gives %s start page no ticket, as an unknown service', async (_site, home) => {
+    const browser = new Browser(cas.app);
+    const page = await browser.get(`/cas/login?service=${encodeURIComponent(home)}`);
+    expect(page.status).toBe(403);
+    expect(page.body).toContain('not registered');
+
+    const posted = await browser.logIn(PEOPLE.portalUser, PEOPLE.portalPassword, PORTAL);
+    expect(posted.location).toMatch(/ticket=ST-/);
+    const form = await browser.post('/cas/login', {
+      form: browser.cookie('tmsp_cas_form') ?? '',
+      service: home,
+      username: PEOPLE.portalUser,
+      password: PEOPLE.portalPassword,
+    });
+    expect(form.status).toBe(403);
+    expect(form.body).toContain('not registered');
+    const sso = await browser.get(`/cas/login?service=${encodeURIComponent(home)}`);
+    expect(sso.status).toBe(403);
+    expect(sso.location).toBeUndefined();
+  });
+
+  it.each([
+    ['the console', CONSOLE_HOME],
+    ['the portal', PORTAL_HOME],
+  ])('still returns the browser to %s start page at logout', async (_site, home) => {
+    const browser = new Browser(cas.app);
+    await browser.logIn(PEOPLE.portalUser, PEOPLE.portalPassword, PORTAL);
+    const logout = await browser.get(`/cas/logout?service=${encodeURIComponent(home)}`);
+    expect(logout.status).toBe(302);
+    expect(logout.location).toBe(home);
+    const afterwards = await browser.get(`/cas/login?service=${encodeURIComponent(PORTAL)}`);
+    expect(afterwards.status).toBe(200);
   });
 
   it('refuses registration credentials at the login form', async () => {

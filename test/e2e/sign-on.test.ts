@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { addCustomer, type RunningTmsp, tmspUp } from '../support/cli.js';
+import { httpsGet } from '../support/https.js';
 import { WebBrowser } from '../support/web-browser.js';
 
 const NEW_ADMIN_PASSWORD = 'Correct-Horse-Battery-7';
@@ -77,6 +78,17 @@ describe('single sign-on through a running tmsp up', () => {
     const afterwards = await browser.open(system.endpoints.portal.url);
     expect(afterwards.url).toContain('/cas/login');
     expect(afterwards.body).toContain('name="password"');
+  });
+
+  it('sends a logout back to the start pages but never gives them a ticket', async () => {
+    const { admin, portal, cas } = system.endpoints;
+    for (const home of [admin.url, portal.url]) {
+      const login = await httpsGet(`${cas.url}/login?service=${encodeURIComponent(home)}`, ca);
+      expect(login.status, home).toBe(403);
+      const logout = await httpsGet(`${cas.url}/logout?service=${encodeURIComponent(home)}`, ca);
+      expect(logout.status, home).toBe(302);
+      expect(logout.headers['location']).toBe(home);
+    }
   });
 
   it('keeps a portal logon out of the console', async () => {

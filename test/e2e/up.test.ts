@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { pathExists } from '../../src/shared/files.js';
 import { addCustomer, freePort, type RunningTmsp, tmsp, tmspUp } from '../support/cli.js';
 import { httpsGet } from '../support/https.js';
 
@@ -25,6 +26,7 @@ describe('tmsp up on the embedded database', () => {
   let redirectPort: number;
   const start = (): Promise<RunningTmsp> =>
     tmspUp(dataDir, { TMSP_SERVERS_ADMIN_HTTP_PORT: String(redirectPort) });
+  const endpointsFile = (): string => path.join(dataDir, 'endpoints.json');
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'tmsp-up-'));
@@ -126,6 +128,7 @@ describe('tmsp up on the embedded database', () => {
     const stopped = await system.stop();
     expect(stopped.code).toBe(0);
     expect(stopped.ms).toBeLessThan(5_000);
+    expect(await pathExists(endpointsFile())).toBe(false);
 
     system = await start();
     expect(await statsOf(dataDir)).toEqual(before);
@@ -147,6 +150,18 @@ describe('tmsp up on the embedded database', () => {
       await rm(target, { recursive: true, force: true });
       await rm(archive, { force: true });
     }
+  });
+
+  it('removes endpoints.json at Ctrl-C, but not one another process wrote since', async () => {
+    const interrupted = await system.stop('SIGINT');
+    expect(interrupted.code).toBe(0);
+    expect(await pathExists(endpointsFile())).toBe(false);
+
+    system = await start();
+    const another = `${JSON.stringify({ writtenBy: 'another tmsp up' })}\n`;
+    await writeFile(endpointsFile(), another);
+    expect((await system.stop()).code).toBe(0);
+    expect(await readFile(endpointsFile(), 'utf8')).toBe(another);
   });
 });
 

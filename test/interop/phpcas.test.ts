@@ -98,6 +98,7 @@ describe.skipIf(skip).each(ENGINES)('phpCAS (Debian php-cas) against our CAS on 
       },
       casUrl: () => casBase,
       ownServices: () => [`${appBase}/client.php`],
+      ownStartPages: () => [],
     });
     await cas.listen({ host: '127.0.0.1', port: 0 });
     const address = cas.server.address();

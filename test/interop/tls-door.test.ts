@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -37,10 +37,26 @@ describe('the log server TLS door with the real rsync-ssl client', () => {
       `${base}/${target}`,
     ]);
 
-  it('verifies the challenge response at CAS and says, in words, that nothing was taken', async () => {
+  const stored = (name: string) =>
+    readFile(path.join(dataDir, 'areas', '1', GUID, 'logs', name), 'utf8');
+
+  it('verifies the challenge response at CAS and stores the push', async () => {
     const result = await push('Fleet-Secret-2026', `logs/${GUID}/`);
-    expect(result.code).toBe(5);
-    expect(result.stderr).toContain('@ERROR: this log server cannot receive files yet');
+    expect(result.stderr).not.toMatch(/error|tmsp:/i);
+    expect(result.code).toBe(0);
+    expect(await stored('detections.log')).toContain('CEF:0');
+  });
+
+  it('refuses a destination that names no appliance, in words the client prints', async () => {
+    const result = await push('Fleet-Secret-2026', 'logs/not-a-guid/');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('tmsp: push into <appliance GUID>/');
+  });
+
+  it('refuses an option it does not implement before taking anything', async () => {
+    const result = await push('Fleet-Secret-2026', `logs/${GUID}/`, ['-X']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('not supported');
   });
 
   it('refuses a wrong secret', async () => {
@@ -55,11 +71,36 @@ describe('the log server TLS door with the real rsync-ssl client', () => {
     expect(list.stderr).toMatch(/^logs\s+appliance log files$/m);
   });
 
-  it.each(['31', '30', '29', '27'])(
-    'authenticates a client forced to protocol %s',
-    async (version) => {
-      const result = await push('Fleet-Secret-2026', `logs/${GUID}/`, [`--protocol=${version}`]);
-      expect(result.stderr).toContain('cannot receive files yet');
-    },
-  );
+  it.each([
+    ['31', ['-z']],
+    ['30', []],
+    ['29', ['-z']],
+    ['27', []],
+  ])('stores a push from a client forced to protocol %s', async (version, extra) => {
+    // A new length: a same-sized file with the same mtime second is up to date, as in rsync.
+    const content = `pushed with protocol ${version}${'.'.repeat(Number(version))}\n`;
+    await writeFile(file, content);
+    const result = await push('Fleet-Secret-2026', `logs/${GUID}/`, [
+      `--protocol=${version}`,
+      ...extra,
+    ]);
+    expect(result.stderr).not.toMatch(/error|tmsp:/i);
+    expect(result.code).toBe(0);
+    expect(await stored('detections.log')).toBe(content);
+  });
+
+  const rsync327 = process.env['TMSP_RSYNC_327'];
+  it.skipIf(!rsync327)('stores a push from the rsync-ssl of rsync 3.2.7', async () => {
+    const content = 'pushed by rsync 3.2.7, which dials a name the certificate carries\n';
+    await writeFile(file, content);
+    const result = await rsyncOverTls(
+      system.endpoints.caCertificate,
+      'Fleet-Secret-2026',
+      ['-a', file, `${base}/logs/${GUID}/`],
+      path.dirname(rsync327 ?? ''),
+    );
+    expect(result.stderr).not.toMatch(/error|tmsp:/i);
+    expect(result.code).toBe(0);
+    expect(await stored('detections.log')).toBe(content);
+  });
 });

@@ -34,26 +34,38 @@ async function sourceTree(): Promise<string> {
 }
 
 async function expectSameTree(source: string): Promise<void> {
-  expect(await stored('one.log')).toEqual(await readFile(path.join(source, 'one.log')));
-  expect(await stored('nested/big.log')).toEqual(
-    await readFile(path.join(source, 'nested/big.log')),
-  );
+  expect((await stored('one.log')).equals(await readFile(path.join(source, 'one.log')))).toBe(true);
+  const big = await readFile(path.join(source, 'nested/big.log'));
+  expect((await stored('nested/big.log')).equals(big)).toBe(true);
   expect((await readdir(path.join(work, 'area/logs/nested/deeper'))).length).toBe(20);
 }
 
-describe.each([
+/** Debian's rsync, and the 3.2.7 of appliances in the field when `npm test` fetched it. */
+const CLIENTS: [string, string][] = [
+  ['3.5', 'rsync'],
+  ...(process.env['TMSP_RSYNC_327']
+    ? [['3.2.7', process.env['TMSP_RSYNC_327']] as [string, string]]
+    : []),
+];
+const PROTOCOLS: [string, string[]][] = [
   ['default', []],
   ['27', ['--protocol=27']],
   ['29', ['--protocol=29']],
   ['30', ['--protocol=30']],
   ['31', ['--protocol=31']],
-])('a push with protocol %s', (_name, protocolArgs) => {
+];
+const MATRIX = CLIENTS.flatMap(([client, binary]) =>
+  PROTOCOLS.map(([protocol, args]) => [client, protocol, binary, args] as const),
+);
+
+describe.each(MATRIX)('rsync %s, protocol %s', (_client, _protocol, rsync, protocolArgs) => {
   it.each([
     ['plain', []],
     ['compressed', ['-z']],
   ])('receives a tree of files, %s', async (_how, compressArgs) => {
     const source = await sourceTree();
-    const result = await push(server, ['-a', ...protocolArgs, ...compressArgs, `${source}/`, 'x:']);
+    const args = ['-a', ...protocolArgs, ...compressArgs, `${source}/`, 'x:'];
+    const result = await push(server, args, rsync);
     expect(server.errors).toEqual([]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -65,12 +77,12 @@ describe.each([
     await mkdir(source);
     const log = path.join(source, 'grown.log');
     await writeFile(log, randomBytes(1_000_000));
-    expect((await push(server, ['-a', ...protocolArgs, `${source}/`, 'x:'])).code).toBe(0);
+    expect((await push(server, ['-a', ...protocolArgs, `${source}/`, 'x:'], rsync)).code).toBe(0);
     await appendFile(log, randomBytes(10_000));
 
-    const again = await push(server, ['-a', ...protocolArgs, `${source}/`, 'x:']);
+    const again = await push(server, ['-a', ...protocolArgs, `${source}/`, 'x:'], rsync);
     expect(again.code).toBe(0);
-    expect(await stored('grown.log')).toEqual(await readFile(log));
+    expect((await stored('grown.log')).equals(await readFile(log))).toBe(true);
     const summary = server.summaries.at(-1);
     expect(summary?.literalBytes).toBeLessThan(30_000);
     expect(summary?.matchedBytes).toBeGreaterThan(900_000);
@@ -99,4 +111,35 @@ describe('options', () => {
     expect(result.code).toBe(0);
     expect((await stored('app.log')).toString()).toBe(`${'b'.repeat(5000)}tail`);
   });
+
+  it('resumes an interrupted push from what it kept with --partial', async () => {
+    const source = path.join(work, 'resume');
+    await mkdir(source);
+    const log = path.join(source, 'long.log');
+    await writeFile(log, randomBytes(8_000_000));
+    const cut = await push(
+      server,
+      ['-a', '--partial', '--bwlimit=2000', `${source}/`, 'x:'],
+      'rsync',
+      1500,
+    );
+    expect(cut.code).not.toBe(0);
+    await expect(stored('long.log')).rejects.toThrow();
+    await waitFor(async () => (await readdir(path.join(work, 'area/partial'))).length === 1);
+
+    const resumed = await push(server, ['-a', '--partial', `${source}/`, 'x:']);
+    expect(resumed.code).toBe(0);
+    expect((await stored('long.log')).equals(await readFile(log))).toBe(true);
+    const summary = server.summaries.at(-1);
+    expect(summary?.matchedBytes).toBeGreaterThan(1_000_000);
+    expect(await readdir(path.join(work, 'area/partial'))).toEqual([]);
+  });
 });
+
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (await check().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('condition not reached');
+}

@@ -53,8 +53,8 @@ export interface RunningTmsp {
   child: ChildProcess;
   endpoints: Endpoints;
   stdout(): string;
-  /** Sends SIGTERM and resolves with the exit code and how long the exit took. */
-  stop(): Promise<{ code: number | null; ms: number }>;
+  /** Sends SIGTERM (or the signal given) and resolves with the exit code and how long it took. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
 }
 
 /** Starts `tmsp up` and waits until it has written endpoints.json. */
@@ -85,9 +85,9 @@ export async function tmspUp(
     child,
     endpoints,
     stdout: () => stdout,
-    stop: async () => {
+    stop: async (signal = 'SIGTERM') => {
       const started = Date.now();
-      child.kill('SIGTERM');
+      child.kill(signal);
       const code = await exited;
       return { code, ms: Date.now() - started };
     },

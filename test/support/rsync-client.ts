@@ -17,6 +17,7 @@ export async function rsyncOverSsh(
   userName: string,
   secret: string,
   args: string[],
+  rsync = 'rsync',
 ): Promise<RsyncResult> {
   const askpass = path.join(workDir, 'askpass.sh');
   await writeFile(askpass, '#!/bin/sh\nprintf "%s\\n" "$TMSP_TEST_SECRET"\n');
@@ -34,7 +35,7 @@ export async function rsyncOverSsh(
   ].join(' ');
 
   return new Promise((resolve, reject) => {
-    const child = spawn('rsync', ['-e', ssh, ...args], {
+    const child = spawn(rsync, ['-e', ssh, ...args], {
       env: {
         PATH: process.env['PATH'] ?? '/usr/bin:/bin',
         SSH_ASKPASS: askpass,

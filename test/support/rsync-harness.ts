@@ -29,12 +29,18 @@ export async function startReceiveServer(
   limits: PushLimits = DEFAULT_PUSH_LIMITS,
 ): Promise<ReceiveServer> {
   const socketPath = path.join(workDir, 'receive.sock');
+  // eslint-disable-next-line prefer-const -- the server is made after the state it reports to
+  let server: net.Server;
   const state: ReceiveServer = {
     socketPath,
     summaries: [],
     stored: [],
     errors: [],
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
   const area = new ApplianceArea({
     root: path.join(workDir, 'area'),
@@ -43,7 +49,10 @@ export async function startReceiveServer(
       return Promise.resolve();
     },
   });
-  const server = net.createServer((socket) => {
+  const sockets = new Set<net.Socket>();
+  server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     serve(socket, area, limits, state).catch((error: unknown) => state.errors.push(error as Error));
   });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
@@ -64,7 +73,7 @@ async function serve(
   } catch (error) {
     if (!(error instanceof RsyncError)) throw error;
     state.errors.push(error);
-    await endWithError(io, error, 32);
+    await endWithError(io, error);
   } finally {
     socket.end();
   }
@@ -98,12 +107,21 @@ export interface PushResult {
   stderr: string;
 }
 
-/** Runs the real rsync client against the receive server (args as for rsync, host `x:`). */
-export function push(server: ReceiveServer, args: string[], rsync = 'rsync'): Promise<PushResult> {
+/**
+ * Runs the real rsync client against the receive server (args as for rsync, host `x:`);
+ * `killAfterMs` cuts the client off mid-push, as a lost connection would.
+ */
+export function push(
+  server: ReceiveServer,
+  args: string[],
+  rsync = 'rsync',
+  killAfterMs?: number,
+): Promise<PushResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(rsync, ['-e', `node ${BRIDGE} ${server.socketPath}`, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    if (killAfterMs !== undefined) setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -6,11 +6,18 @@ import type { RsyncResult } from './rsync-client.js';
  * Runs Debian's rsync-ssl as an appliance with the "SSL" choice does: openssl s_client
  * verifying the server certificate against the given CA, the secret in RSYNC_PASSWORD.
  */
-export function rsyncOverTls(caFile: string, secret: string, args: string[]): Promise<RsyncResult> {
+export function rsyncOverTls(
+  caFile: string,
+  secret: string,
+  args: string[],
+  binDir?: string,
+): Promise<RsyncResult> {
+  const path = process.env['PATH'] ?? '/usr/bin:/bin';
   return new Promise((resolve, reject) => {
-    const child = spawn('rsync-ssl', args, {
+    // Another rsync's directory first: its rsync-ssl script then runs its own rsync.
+    const child = spawn(binDir === undefined ? 'rsync-ssl' : `${binDir}/rsync-ssl`, args, {
       env: {
-        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        PATH: binDir === undefined ? path : `${binDir}:${path}`,
         RSYNC_PASSWORD: secret,
         RSYNC_SSL_CA_CERT: caFile,
       },

@@ -35,6 +35,7 @@ export function registerUp(program: Command): void {
 async function run(options: LocationOptions, names: readonly ServerName[]): Promise<void> {
   const config = readConfig(options);
   const logger = commandLogger(config, false);
+  const stopWhenAsked = watchSignals(logger);
   const runtime = await openRuntime(config, logger);
   let system: RunningSystem;
   try {
@@ -43,6 +44,7 @@ async function run(options: LocationOptions, names: readonly ServerName[]): Prom
     await runtime.store.close().catch(() => undefined);
     throw error;
   }
+  stopWhenAsked(system);
 
   const lines = describeEndpoints(system.endpoints, names);
   if (names.includes('admin') && (await firstLogonPending(runtime.store))) {
@@ -52,15 +54,18 @@ async function run(options: LocationOptions, names: readonly ServerName[]): Prom
   }
   if (names.length === SERVER_NAMES.length) lines.push(`Endpoints: ${runtime.paths.endpointsFile}`);
   process.stdout.write(`${lines.join('\n')}\n`);
-  stopOnSignal(system, logger);
 }
 
-function stopOnSignal(system: RunningSystem, logger: ReturnType<typeof commandLogger>): void {
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    logger.info({ signal }, 'stopping');
+/**
+ * Listens for SIGINT and SIGTERM from the start: a script may signal as soon as it reads the
+ * URLs (or endpoints.json), and the default action would end the process without a clean stop.
+ * A signal that comes while the servers start stops them once they are up; a second one ends
+ * the process at once. Returns the function that hands over the started system.
+ */
+function watchSignals(logger: ReturnType<typeof commandLogger>): (system: RunningSystem) => void {
+  let running: RunningSystem | null = null;
+  let asked = false;
+  const stop = (system: RunningSystem): void => {
     setTimeout(() => process.exit(1), FORCED_EXIT_MS).unref();
     system.stop().then(
       () => process.exit(0),
@@ -70,6 +75,16 @@ function stopOnSignal(system: RunningSystem, logger: ReturnType<typeof commandLo
       },
     );
   };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (asked) process.exit(1);
+    asked = true;
+    logger.info({ signal }, 'stopping');
+    if (running !== null) stop(running);
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  return (system) => {
+    running = system;
+    if (asked) stop(system);
+  };
 }

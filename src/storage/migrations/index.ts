@@ -4,6 +4,7 @@ import type { Engine } from '../engine.js';
 import { foundation } from './001-foundation.js';
 import { cas } from './002-cas.js';
 import { secondFactor } from './003-second-factor.js';
+import { receivedFiles } from './004-received-files.js';
 
 /** Every migration, in order. Names never change once released. */
 export function migrations(engine: Engine): Record<string, Migration> {
@@ -11,5 +12,6 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '001-foundation': foundation(engine),
     '002-cas': cas(engine),
     '003-second-factor': secondFactor(),
+    '004-received-files': receivedFiles(engine),
   };
 }
