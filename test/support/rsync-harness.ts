@@ -27,6 +27,7 @@ export interface ReceiveServer {
 export async function startReceiveServer(
   workDir: string,
   limits: PushLimits = DEFAULT_PUSH_LIMITS,
+  onStored?: (file: StoredFile) => Promise<void>,
 ): Promise<ReceiveServer> {
   const socketPath = path.join(workDir, 'receive.sock');
   // eslint-disable-next-line prefer-const -- the server is made after the state it reports to
@@ -44,9 +45,9 @@ export async function startReceiveServer(
   };
   const area = new ApplianceArea({
     root: path.join(workDir, 'area'),
-    onStored: (file) => {
+    onStored: async (file) => {
+      await onStored?.(file);
       state.stored.push(file);
-      return Promise.resolve();
     },
   });
   const sockets = new Set<net.Socket>();
