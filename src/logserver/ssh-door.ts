@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 
 import ssh2 from 'ssh2';
 
@@ -43,17 +44,10 @@ export interface SshDoorOptions {
 export function createSshDoor(options: SshDoorOptions): Listener {
   const clients = new Set<ssh2.Connection>();
   const door = `${options.door}-ssh`;
-  const sources = new SourceLimits(options.connectionsPerSource);
+  const unauthenticated = new Map<string, NodeJS.Timeout>();
   const server = new ssh2.Server({ hostKeys: [options.hostKey], ident: 'TMSP' }, (client, info) => {
     const log = options.logger.child({ door, connection: randomUUID(), peer: info.ip });
-    if (!sources.admit(info.ip)) {
-      log.warn('too many connections from this address; refused');
-      options.metrics.doorConnections.inc({ door, outcome: 'refused' });
-      client.end();
-      return;
-    }
     clients.add(client);
-    const deadline = setTimeout(() => client.end(), options.authenticationTimeoutMs);
     let signedIn: { account: ApplianceAccount; userName: string } | null = null;
 
     client.on('authentication', (context) => {
@@ -78,7 +72,7 @@ export function createSshDoor(options: SshDoorOptions): Listener {
       );
     });
     client.on('ready', () => {
-      clearTimeout(deadline);
+      clearTimeout(unauthenticated.get(`${info.ip}:${info.port}`));
       const who = signedIn;
       if (who === null) return;
       const appliance = log.child({ customer: who.account.customer });
@@ -101,9 +95,7 @@ export function createSshDoor(options: SshDoorOptions): Listener {
     });
     client.on('error', (error) => log.debug({ err: error }, 'connection error'));
     client.on('close', () => {
-      clearTimeout(deadline);
       clients.delete(client);
-      sources.release(info.ip);
       options.metrics.doorConnections.inc({
         door,
         outcome: signedIn === null ? 'refused' : 'closed',
@@ -111,7 +103,35 @@ export function createSshDoor(options: SshDoorOptions): Listener {
     });
   });
 
-  return netListener(server, options.key, options.host, options.port, () => {
+  const sources = new SourceLimits(options.connectionsPerSource);
+  const sockets = new Set<net.Socket>();
+  // Admission and the authentication deadline work on the TCP connection: ssh2 reports a
+  // client only once it sent its version line, which a stalled peer never does.
+  const tcp = net.createServer((socket) => {
+    const source = socket.remoteAddress ?? '';
+    if (!sources.admit(source)) {
+      options.logger.warn({ door, peer: source }, 'too many connections from this address');
+      options.metrics.doorConnections.inc({ door, outcome: 'refused' });
+      socket.destroy();
+      return;
+    }
+    const key = `${source}:${socket.remotePort ?? 0}`;
+    unauthenticated.set(
+      key,
+      setTimeout(() => socket.destroy(), options.authenticationTimeoutMs),
+    );
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      clearTimeout(unauthenticated.get(key));
+      unauthenticated.delete(key);
+      sources.release(source);
+    });
+    server.injectSocket(socket);
+  });
+
+  return netListener(tcp, options.key, options.host, options.port, () => {
     for (const client of clients) client.end();
+    for (const socket of sockets) socket.destroy();
   });
 }
