@@ -99,6 +99,19 @@ describe('options', () => {
     expect((await stored('one.log')).toString()).toBe('first line\nsecond line\n');
   });
 
+  it.each([['--delete'], ['--delete-after'], ['--delete-delay'], ['-m']])(
+    'takes %s but deletes nothing it received',
+    async (option) => {
+      const source = await sourceTree();
+      expect((await push(server, ['-a', `${source}/`, 'x:'])).code).toBe(0);
+      await rm(path.join(source, 'one.log'));
+      const result = await push(server, ['-a', option, `${source}/`, 'x:']);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect((await stored('one.log')).toString()).toBe('first line\nsecond line\n');
+    },
+  );
+
   it('appends with verification and catches a file that changed in the middle', async () => {
     const source = path.join(work, 'append');
     await mkdir(source);
