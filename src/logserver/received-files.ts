@@ -182,7 +182,8 @@ export interface NewReceivedFile {
 
 /**
  * Records a received file and that the product sent a log, in one transaction. Returns the
- * row's id, by which ingestion will account for what it read.
+ * row's id, by which ingestion will account for what it read; a resent identical version keeps
+ * its row.
  */
 export async function recordReceivedFile(
   store: Store,
@@ -193,6 +194,12 @@ export async function recordReceivedFile(
   const receivedAt = clock.now().getTime();
   return inTransaction(store, async (db) => {
     await markLogReceived(db, file, receivedAt);
+    // The same content sent again (an appliance that missed our confirmation, C23) is the
+    // version already recorded: ingestion must not see it twice.
+    const latest = await latestVersion(db, file);
+    if (latest !== undefined && latest.sha256 === file.sha256 && latest.size === file.size) {
+      return latest.id;
+    }
     const row = await db
       .insertInto('receivedFiles')
       .values({
@@ -211,6 +218,20 @@ export async function recordReceivedFile(
       .executeTakeFirstOrThrow();
     return row.id;
   });
+}
+
+async function latestVersion(
+  db: Db,
+  file: NewReceivedFile,
+): Promise<{ id: number; sha256: string; size: number } | undefined> {
+  return db
+    .selectFrom('receivedFiles')
+    .select(['id', 'sha256', 'size'])
+    .where('productId', '=', file.productId)
+    .where('name', '=', file.name)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /**

@@ -142,6 +142,32 @@ describe('the log server SSH door with the real rsync and ssh clients', () => {
     expect(await readFile(path.join(area(GUID), 'rotated.log'), 'utf8')).toBe('rotated line\n');
   });
 
+  it('confirms a file sent again after a lost confirmation, recording it once (C23)', async () => {
+    const outbox = path.join(dataDir, 'outbox-c23');
+    await mkdir(outbox);
+    await writeFile(path.join(outbox, 'again.log'), 'sent twice\n');
+    const target = `127.0.0.1:${GUID}/c23/`;
+    expect((await push(['-a', '--append-verify', `${outbox}/`, target])).code).toBe(0);
+
+    const again = await push([
+      '-a',
+      '--append-verify',
+      '--remove-source-files',
+      `${outbox}/`,
+      target,
+    ]);
+    expect(again.code).toBe(0);
+    expect(await readdir(outbox)).toEqual([]);
+    await withStore(async (store) => {
+      const rows = await store.db
+        .selectFrom('receivedFiles')
+        .select('id')
+        .where('name', '=', 'c23/again.log')
+        .execute();
+      expect(rows).toHaveLength(1);
+    });
+  });
+
   it('records the logon attempts in the audit trail, without the secret', async () => {
     await withStore(async (store) => {
       const logons = (await listAuditEvents(store.db, new Date(0))).filter(
