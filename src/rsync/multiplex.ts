@@ -24,6 +24,8 @@ const MPLEX_BASE = 7;
 const MAX_MESSAGE = 0x10000;
 /** Data frames this size keep latency low and match rsync's own buffer. */
 const FRAME_DATA = 32 * 1024;
+/** How long a client may send nothing before the session ends (the doors may set less). */
+const DEFAULT_IDLE_MS = 10 * 60_000;
 /** Stop reading from the socket while this much is waiting to be decoded. */
 const HIGH_WATER = 4 * 1024 * 1024;
 
@@ -46,15 +48,35 @@ export class PeerInput extends ByteSource {
   private frameLeft = 0;
   private pendingMessage: { code: number; length: number } | null = null;
 
+  private idleTimer: NodeJS.Timeout | null = null;
+
   constructor(
     private readonly stream: Readable,
     private readonly onMessage: (message: PeerMessage) => void,
+    private readonly idleMs = DEFAULT_IDLE_MS,
   ) {
     super();
     stream.on('data', (chunk: Buffer) => this.receive(chunk));
     stream.on('end', () => this.finish(null));
     stream.on('close', () => this.finish(null));
     stream.on('error', (error: Error) => this.finish(error));
+    this.armIdleTimer();
+  }
+
+  /**
+   * A client that sends nothing for this long is cut off, so a stalled peer cannot hold a
+   * session, its open files and a file lock for ever.
+   */
+  private armIdleTimer(): void {
+    if (this.idleTimer !== null) {
+      this.idleTimer.refresh();
+      return;
+    }
+    this.idleTimer = setTimeout(() => {
+      this.finish(streamError(`no data from the client for ${this.idleMs / 1000} s`));
+      this.stream.destroy();
+    }, this.idleMs);
+    this.idleTimer.unref();
   }
 
   /** From here on the client frames its data (protocol 30 and later). */
@@ -90,6 +112,7 @@ export class PeerInput extends ByteSource {
   }
 
   private receive(chunk: Buffer): void {
+    this.armIdleTimer();
     this.raw.push(chunk);
     this.rawLength += chunk.length;
     if (this.rawLength > HIGH_WATER) this.stream.pause();
@@ -97,6 +120,7 @@ export class PeerInput extends ByteSource {
   }
 
   private finish(error: Error | null): void {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.ended = true;
     if (error !== null && this.failure === null) this.failure = streamError(error.message);
     this.notify();

@@ -250,7 +250,9 @@ async function skipFilterRules(input: PeerInput): Promise<void> {
  * the framing starts the caller has to use the transport's own error channel instead.
  */
 export async function endWithError(io: SessionIo, error: RsyncError): Promise<void> {
-  io.output.text(MessageCode.error, error.message);
+  // The client's user should see that the log server said it, whatever part of it failed.
+  const message = error.message.startsWith('tmsp: ') ? error.message : `tmsp: ${error.message}`;
+  io.output.text(MessageCode.error, message);
   if ((io.protocol ?? 0) >= 31) io.output.messageInt(MessageCode.errorExit, error.exitCode);
   await io.output.flush().catch(() => undefined);
 }

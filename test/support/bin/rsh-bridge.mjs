@@ -4,6 +4,9 @@
 import net from 'node:net';
 
 const [socketPath, , ...command] = process.argv.slice(2);
+// rsync signals its remote shell with SIGUSR1 on an error exit; by default that would start
+// Node's inspector instead of ending the bridge.
+process.on('SIGUSR1', () => process.exit(0));
 const socket = net.connect(socketPath, () => {
   socket.write(`${command.join(' ')}\n`);
   process.stdin.pipe(socket);
