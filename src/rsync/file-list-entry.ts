@@ -1,6 +1,12 @@
 import { protocolError } from './errors.js';
 import { cleanName } from './file-names.js';
-import type { DeviceNumber, FileListLimits, FileListOptions, FileType } from './file-list.js';
+import type {
+  DeviceNumber,
+  FileAttributes,
+  FileListLimits,
+  FileListOptions,
+  FileType,
+} from './file-list.js';
 import { Xmit, overLimit, readVarint30, splitOldDevice, typeOf } from './file-list-wire.js';
 import type { ByteSource } from './wire.js';
 
@@ -11,22 +17,10 @@ import type { ByteSource } from './wire.js';
  */
 
 /** An entry in arrival order, before sorting. */
-export interface ReceivedEntry {
+export interface ReceivedEntry extends FileAttributes {
   arrival: number;
   /** The name after rsync's cleaning, before `-R`'s leading slashes are removed. */
   name: Buffer;
-  type: FileType;
-  mode: number;
-  size: number;
-  mtime: number;
-  mtimeNsec: number;
-  atime: number | null;
-  crtime: number | null;
-  uid: number | null;
-  gid: number | null;
-  rdev: DeviceNumber | null;
-  linkTarget: Buffer | null;
-  checksum: Buffer | null;
   /** rsync's hard-link group number, for entries it links (non-directories with -H). */
   hardLinkGroup: number | null;
   /** Sent as the first of its hard-link group (protocol 30+): later members may point here. */

@@ -80,15 +80,8 @@ export type Verdict =
   | { action: 'refused'; reason: string };
 
 /** An entry in its final place, before it is judged. */
-export interface SortedEntry {
-  /** The file index both sides use: the position in the sorted list. */
-  index: number;
-  /** The position in arrival order, which protocol 30+ hard-link references count in. */
-  arrival: number;
-  /** The name as rsync keeps it: cleaned, without `-R`'s leading slash. */
-  nameBytes: Buffer;
-  /** The name for messages (invalid UTF-8 shows as replacement characters). */
-  name: string;
+/** What the sender says of a file, whatever its place in the list. */
+export interface FileAttributes {
   type: FileType;
   /** The whole st_mode: type, permissions and the set-id and sticky bits. */
   mode: number;
@@ -102,6 +95,17 @@ export interface SortedEntry {
   rdev: DeviceNumber | null;
   linkTarget: Buffer | null;
   checksum: Buffer | null;
+}
+
+export interface SortedEntry extends FileAttributes {
+  /** The file index both sides use: the position in the sorted list. */
+  index: number;
+  /** The position in arrival order, which protocol 30+ hard-link references count in. */
+  arrival: number;
+  /** The name as rsync keeps it: cleaned, without `-R`'s leading slash. */
+  nameBytes: Buffer;
+  /** The name for messages (invalid UTF-8 shows as replacement characters). */
+  name: string;
   /** Dropped by rsync's clean-up: the index stays taken, but the file is never asked for. */
   duplicate: boolean;
   /** For groups of two or more: the leader is the group's first entry in sorted order. */

@@ -16,7 +16,7 @@ import { Duplex } from 'node:stream';
 
 import { DEFAULT_PUSH_LIMITS, type PushLimits } from '../../src/rsync/limits.js';
 import { rsyncServerArgs } from '../../src/rsync/server-command.js';
-import { type ReceiveServer, push } from '../support/rsync-harness.js';
+import { type ReceiveServer, firstLine, push } from '../support/rsync-harness.js';
 import { type ServerOutcome, serveStream, testArea } from '../support/rsync-sender.js';
 
 /**
@@ -107,7 +107,7 @@ async function recordSession(
   socket: net.Socket,
   area: ReturnType<typeof testArea>['area'],
 ): Promise<Session> {
-  const command = await commandLine(socket);
+  const command = await firstLine(socket);
   const chunks: Buffer[] = [];
   const gates: Gate[] = [];
   let received = 0;
@@ -125,25 +125,6 @@ async function recordSession(
   });
   const outcome = await serveStream(socket, rsyncServerArgs(command), area);
   return { command, input: Buffer.concat(chunks), gates, outcome };
-}
-
-/** The bridge's first line; what follows it is given back to the socket. */
-function commandLine(socket: net.Socket): Promise<string> {
-  return new Promise((resolve) => {
-    let seen = Buffer.alloc(0);
-    const onReadable = (): void => {
-      for (let chunk = socket.read() as Buffer | null; chunk; chunk = socket.read() as Buffer) {
-        seen = Buffer.concat([seen, chunk]);
-        const end = seen.indexOf(0x0a);
-        if (end < 0) continue;
-        socket.off('readable', onReadable);
-        socket.unshift(seen.subarray(end + 1));
-        resolve(seen.subarray(0, end).toString('utf8'));
-        return;
-      }
-    };
-    socket.on('readable', onReadable);
-  });
 }
 
 const PROTOCOLS = [27, 29, 30, 31, 32];

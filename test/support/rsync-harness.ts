@@ -80,7 +80,8 @@ async function serve(
   }
 }
 
-function firstLine(socket: net.Socket): Promise<string> {
+/** The rsh bridge's first line (the remote command); what follows is given back to the socket. */
+export function firstLine(socket: net.Socket): Promise<string> {
   return new Promise((resolve) => {
     let seen = Buffer.alloc(0);
     const onReadable = (): void => {
