@@ -1,4 +1,5 @@
 import { httpsHealth } from './https-health.js';
+import { rsyncPush } from './rsync-push.js';
 
 /** One benchmark's outcome: a ratio against a reference measured in the same run. */
 export interface BenchResult {
@@ -6,17 +7,42 @@ export interface BenchResult {
   subject: string;
   reference: string;
   ratio: number;
+  /** The raw figures behind the ratio, one line each. */
+  details?: string[];
 }
 
-/** Every benchmark, in the order they run; later issues add theirs here. */
-const BENCHMARKS: Array<() => Promise<BenchResult>> = [httpsHealth];
+/** A benchmark that could not run here, or a remark about a run: said, never a ratio. */
+export interface BenchNote {
+  name: string;
+  note: string;
+}
+
+export type BenchOutcome = BenchResult | BenchNote;
+
+/**
+ * Every benchmark, in the order they run; later issues add theirs here. BENCH_ONLY (names,
+ * comma-separated) runs a few of them.
+ */
+const BENCHMARKS: Record<string, () => Promise<BenchOutcome | BenchOutcome[]>> = {
+  'https-health': httpsHealth,
+  'rsync-push': rsyncPush,
+};
+
+function report(outcome: BenchOutcome): string {
+  if ('note' in outcome) return `${outcome.name}\n  ${outcome.note}\n`;
+  const details = (outcome.details ?? []).map((line) => `    ${line}\n`).join('');
+  return (
+    `${outcome.name}\n  ${outcome.subject} vs ${outcome.reference}: ` +
+    `ratio ${outcome.ratio.toFixed(2)}\n${details}`
+  );
+}
 
 async function main(): Promise<void> {
-  for (const bench of BENCHMARKS) {
-    const result = await bench();
-    process.stdout.write(
-      `${result.name}\n  ${result.subject} vs ${result.reference}: ratio ${result.ratio.toFixed(2)}\n`,
-    );
+  const only = process.env['BENCH_ONLY']?.split(',').filter(Boolean) ?? [];
+  for (const [key, bench] of Object.entries(BENCHMARKS)) {
+    if (only.length > 0 && !only.includes(key)) continue;
+    const outcomes = await bench();
+    for (const outcome of [outcomes].flat()) process.stdout.write(report(outcome));
   }
 }
 
