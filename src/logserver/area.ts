@@ -1,9 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { type FileHandle, mkdir, open, rename, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
 
 import { ExitCode, RsyncError } from '../rsync/errors.js';
 import type { HeldFile, IncomingFile, ReceiveSink } from '../rsync/sink.js';
+import { parallelHash } from '../shared/parallel-hash.js';
 
 /** A file that reached its area, verified and durable, for whoever records it. */
 export interface StoredFile {
@@ -19,6 +20,9 @@ export interface AreaOptions {
   /** Called after the rename; the client hears of the file only once this resolves. */
   onStored: (file: StoredFile) => Promise<void>;
 }
+
+/** Bytes gathered before one write to the temporary file. */
+const WRITE_BATCH = 1024 * 1024;
 
 /** Serialises writers of the same file in this process (concurrent pushes of one appliance). */
 const fileLocks = new Map<string, Promise<void>>();
@@ -104,9 +108,11 @@ interface AreaFileContext {
 }
 
 class AreaFile implements IncomingFile {
-  private readonly hash = createHash('sha256');
+  private readonly hash = parallelHash('sha256');
   private size = 0;
   private finished = false;
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
 
   constructor(
     private readonly handle: FileHandle,
@@ -117,17 +123,33 @@ class AreaFile implements IncomingFile {
   ) {}
 
   async write(data: Buffer): Promise<void> {
+    await this.hash.update(data);
+    this.size += data.length;
+    // Tokens arrive in pieces of 32 KiB at most; one system call per piece would cost more
+    // than the copy into a larger batch.
+    this.pending.push(data);
+    this.pendingLength += data.length;
+    if (this.pendingLength >= WRITE_BATCH) await this.writePending();
+  }
+
+  private async writePending(): Promise<void> {
+    if (this.pendingLength === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingLength = 0;
     try {
-      await this.handle.write(data);
+      await this.handle.writev(batch);
     } catch (error) {
       throw storeError(error);
     }
-    this.hash.update(data);
-    this.size += data.length;
   }
 
   async commit(mtime: number): Promise<void> {
+    // Asked for first: the hashing thread finishes while the file is being synced.
+    const digest = this.hash.digest();
+    digest.catch(() => undefined);
     try {
+      await this.writePending();
       await this.handle.sync();
       await this.handle.close();
       await utimes(this.temporary, mtime, mtime);
@@ -140,7 +162,7 @@ class AreaFile implements IncomingFile {
       throw storeError(error, this.context.name);
     }
     try {
-      const sha256 = this.hash.digest('hex');
+      const sha256 = (await digest).toString('hex');
       await this.context.onStored({ name: this.context.name, size: this.size, sha256, mtime });
     } finally {
       this.finish();
@@ -149,7 +171,10 @@ class AreaFile implements IncomingFile {
 
   async discard(keepPartial: boolean): Promise<void> {
     if (this.finished) return;
+    this.hash.discard();
     try {
+      // What arrived is worth keeping as a resume basis even if the last batch cannot be written.
+      if (keepPartial) await this.writePending().catch(() => undefined);
       await this.handle.close().catch(() => undefined);
       if (keepPartial && this.size > 0) {
         await mkdir(path.dirname(this.partialPath), { recursive: true, mode: 0o750 });

@@ -5,7 +5,6 @@ import { MessageCode, type PeerInput, type PeerOutput } from './multiplex.js';
 import { NDX_DONE, type NdxReader } from './ndx.js';
 import type { IncomingFile, ReceiveSink } from './sink.js';
 import { coveredLength, readSumHead, sameSumHead } from './sum-head.js';
-import type { FileDigest } from './checksums.js';
 import { readVstring } from './handshake.js';
 import type { Token } from './tokens.js';
 
@@ -23,9 +22,17 @@ export interface TokenSource {
   seeBlock(data: Buffer): void;
 }
 
+/** A whole-file digest, computed here or on the hashing thread. */
+export interface StreamDigest {
+  update(data: Buffer): void | Promise<void>;
+  digest(): Buffer | Promise<Buffer>;
+  /** Forgets a digest that will not be finished (the file failed). */
+  discard?(): void;
+}
+
 export interface ReceiverSettings {
   protocol: number;
-  fileDigest: () => FileDigest;
+  fileDigest: () => StreamDigest;
   digestLength: number;
   /** Tell the client each stored file so it can delete its copy (--remove-source-files). */
   confirmEach: boolean;
@@ -140,6 +147,22 @@ export class Receiver {
   /** Writes the new version and reports whether its digest equals the client's. */
   private async rebuild(request: FileRequest, incoming: IncomingFile): Promise<boolean> {
     const digest = this.settings.fileDigest();
+    try {
+      await this.rebuildInto(request, incoming, digest);
+      const theirs = await this.input.readBytes(this.settings.digestLength);
+      const ours = await digest.digest();
+      return ours.subarray(0, this.settings.digestLength).equals(theirs);
+    } catch (error) {
+      digest.discard?.();
+      throw error;
+    }
+  }
+
+  private async rebuildInto(
+    request: FileRequest,
+    incoming: IncomingFile,
+    digest: StreamDigest,
+  ): Promise<void> {
     const { maxFileBytes } = this.settings;
     let written = 0;
     const write = async (data: Buffer): Promise<void> => {
@@ -150,7 +173,7 @@ export class Receiver {
           ExitCode.fileSelect,
         );
       }
-      digest.update(data);
+      await digest.update(data);
       this.settings.onBytes(data.length);
       await incoming.write(data);
     };
@@ -158,7 +181,7 @@ export class Receiver {
     this.tokens.beginFile(request.head.count);
     for (;;) {
       const token = await this.tokens.next();
-      if (token.kind === 'end') break;
+      if (token.kind === 'end') return;
       if (token.kind === 'literal') {
         this.literalBytes += token.data.length;
         await write(token.data);
@@ -169,8 +192,6 @@ export class Receiver {
       this.matchedBytes += block.length;
       await write(block);
     }
-    const theirs = await this.input.readBytes(this.settings.digestLength);
-    return digest.digest().subarray(0, this.settings.digestLength).equals(theirs);
   }
 
   private async copyHeldPrefix(

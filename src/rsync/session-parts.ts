@@ -1,11 +1,6 @@
-import {
-  type FileDigest,
-  blockDigest,
-  digestLength,
-  fileDigest,
-  rollingChecksum,
-} from './checksums.js';
-import type { TokenSource } from './receiver.js';
+import { blockDigest, digestLength, fileDigest, rollingChecksum } from './checksums.js';
+import type { StreamDigest, TokenSource } from './receiver.js';
+import { parallelHash } from '../shared/parallel-hash.js';
 import { CompatFlag, type Negotiated } from './handshake.js';
 import { type TokenReader, tokenReader } from './tokens.js';
 import type { ByteSource } from './wire.js';
@@ -18,7 +13,7 @@ export interface ProtocolParts {
   digestLength: number;
   rollingSum: (block: Buffer) => number;
   strongSum: (block: Buffer) => Buffer;
-  fileDigest: () => FileDigest;
+  fileDigest: () => StreamDigest;
   tokens: (input: ByteSource) => TokenSource;
 }
 
@@ -33,7 +28,11 @@ export function protocolParts(negotiated: Negotiated): ProtocolParts {
     digestLength: digestLength(checksum),
     rollingSum: rollingChecksum,
     strongSum,
-    fileDigest: () => fileDigest(checksum, seed, protocol, checksumNamed),
+    fileDigest: () =>
+      // Unseeded digests can run on the hashing thread; rsync's own MD4 stays here.
+      checksum === 'md5' || checksum === 'sha1'
+        ? parallelHash(checksum)
+        : fileDigest(checksum, seed, protocol, checksumNamed),
     tokens: (input) => perFileTokens(input, compression, protocol),
   };
 }
