@@ -57,7 +57,8 @@ export async function ensureBuiltInAdministrator(store: Store, clock: Clock): Pr
     if (owner?.kind !== 'administrator') {
       throw new AppError(
         'startup_failed',
-        `the user name "${BUILT_IN_ADMINISTRATOR}" is held by a ${owner?.kind ?? 'missing'} identity`,
+        `the user name "${BUILT_IN_ADMINISTRATOR}" is held by a ` +
+          `${owner?.kind ?? 'missing'} identity`,
       );
     }
   }

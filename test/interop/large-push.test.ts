@@ -70,7 +70,8 @@ describe('a 1 GiB push through each door of the log server', () => {
   }, 300_000);
 
   it('arrives whole over TLS', async () => {
-    const base = `rsync://${ACME.registrationUser}@localhost:${system.endpoints.log.tls.split(':')[1]}`;
+    const port = system.endpoints.log.tls.split(':')[1];
+    const base = `rsync://${ACME.registrationUser}@localhost:${port}`;
     const result = await rsyncOverTls(system.endpoints.caCertificate, ACME.registrationSecret, [
       '-a',
       `${source}/`,

@@ -39,7 +39,7 @@ describe('files landing in an appliance area', () => {
   const slowPush = (args: string[], killAfterMs: number) =>
     push(server, ['-a', '--bwlimit=1000', ...args, `${source}/`, 'x:'], 'rsync', killAfterMs);
 
-  it('never shows a temporary copy under the logs, even after an interrupted push (C16)', async () => {
+  it('never shows a temporary copy under the logs, even after a cut push (C16)', async () => {
     await writeFile(path.join(source, 'ddi-20250314-1200.log'), randomBytes(4_000_000));
     expect((await slowPush(['--partial'], 1200)).code).not.toBe(0);
     expect(await readdir(logs())).toEqual([]);
@@ -63,7 +63,7 @@ describe('files landing in an appliance area', () => {
     expect(await readFile(logs('ddi.log'), 'utf8')).toBe('second, longer version\n');
   });
 
-  it('does not write in place even when asked to, so nothing half-written is seen (C21)', async () => {
+  it('never writes in place, even when asked to: nothing is seen half-written (C21)', async () => {
     await writeFile(path.join(source, 'growing.log'), randomBytes(3_000_000));
     const cut = await slowPush(['--inplace'], 1200);
     expect(cut.code).not.toBe(0);

@@ -19,7 +19,8 @@ export function registerBackup(program: Command): void {
       );
       const rows = Object.values(manifest.tables).reduce((sum, n) => sum + n, 0);
       process.stdout.write(
-        `backup written to ${out}: ${rows} rows, ${manifest.keys.length} keys, ${manifest.files} files\n`,
+        `backup written to ${out}: ${rows} rows, ${manifest.keys.length} keys, ` +
+          `${manifest.files} files\n`,
       );
       process.stdout.write('it holds the secrets key: keep it as safe as the keys themselves\n');
     });
