@@ -101,6 +101,7 @@ const ZERO_COUNTS = {
   purged: 0,
   incidents: 0,
   cases: 0,
+  parseWarnings: 0,
 };
 
 function checkNewCustomer(input: NewCustomer): void {

@@ -46,6 +46,15 @@ export const DEFAULT_CONFIG: Config = {
     connectionsPerSource: 64,
     authenticationSeconds: 30,
   },
+  ingest: {
+    // DDI CEF lines with long URLs and many custom fields reach a few KiB; 64 KiB is ample.
+    maxLineBytes: 64 * 1024,
+    batchLines: 5_000,
+    // A final line without LF may be cut mid-write; the next push usually completes it.
+    settleSeconds: 60,
+    incidentWindowMinutes: 60,
+    pollMilliseconds: 1_000,
+  },
   log: { level: 'info', format: 'auto' },
 };
 

@@ -86,6 +86,22 @@ export const configSchema = z.strictObject({
     connectionsPerSource: z.number().int().min(1).max(100_000),
     authenticationSeconds: z.number().int().min(1).max(600),
   }),
+  /** How received files are read into detections and other events. */
+  ingest: z.strictObject({
+    maxLineBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(16 * 1024 * 1024),
+    batchLines: z.number().int().min(1).max(100_000),
+    settleSeconds: z.number().int().min(0).max(86_400),
+    incidentWindowMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60),
+    pollMilliseconds: z.number().int().min(10).max(60_000),
+  }),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     format: z.enum(['auto', 'json', 'pretty']),

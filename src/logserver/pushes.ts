@@ -1,9 +1,8 @@
-import path from 'node:path';
-
 import { ExitCode, RsyncError } from '../rsync/errors.js';
 import type { PushLimits } from '../rsync/limits.js';
 import type { ServerRequest } from '../rsync/server-options.js';
 import { type PushSummary, type SessionIo, endWithError, receivePush } from '../rsync/session.js';
+import { applianceAreaRoot } from '../shared/area-layout.js';
 import type { Clock } from '../shared/clock.js';
 import { isAppError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
@@ -46,7 +45,7 @@ export async function runPush(
   const product = await claim(deps, call, first);
   const log = call.log.child({ product: product.guid });
   const area = new ApplianceArea({
-    root: path.join(deps.areasDir, String(call.account.customerId), product.guid),
+    root: applianceAreaRoot(deps.areasDir, call.account.customerId, product.guid),
     onStored: async (file) => {
       const recorded = { ...file, customerId: call.account.customerId, productId: product.id };
       await recordReceivedFile(deps.store, recorded, deps.clock);

@@ -14,6 +14,12 @@ export interface Schema {
   registeredProducts: RegisteredProductTable;
   receivedFiles: ReceivedFileTable;
   customerCounters: CustomerCounterTable;
+  productCounters: ProductCounterTable;
+  detections: DetectionTable;
+  otherEvents: OtherEventTable;
+  quarantinedLines: QuarantinedLineTable;
+  hourlySummaries: HourlySummaryTable;
+  incidents: IncidentTable;
   auditEvents: AuditEventTable;
   ssoSessions: SsoSessionTable;
   casTickets: CasTicketTable;
@@ -96,6 +102,8 @@ export interface RegisteredProductTable {
   lastLogReceivedAt: number | null;
   /** Set when the appliance said it was going offline; cleared by its next heartbeat. */
   offlineAnnouncedAt: number | null;
+  /** IANA zone its year-less, zone-less time stamps are read in (heartbeat or CLI). */
+  timeZone: string | null;
 }
 
 /** A file received complete and verified into an appliance's area. */
@@ -116,8 +124,17 @@ export interface ReceivedFileTable {
   ingestedLength: number;
   /** Lower-case hex SHA-256 of the first ingestedLength bytes; null until ingestion reads. */
   ingestedSha256: string | null;
+  /** Set with ingestedAt: how ingestion ended with this version (see IngestOutcome). */
   ingestedAt: number | null;
+  ingestOutcome: IngestOutcome | null;
 }
+
+/**
+ * ingested: read to its end; replaced: its start differed from what was read of the earlier
+ * version, so it was read from its first byte; superseded: a newer version arrived first and
+ * was read in its place; missing: the file was gone before it was read to its end.
+ */
+export type IngestOutcome = 'ingested' | 'replaced' | 'superseded' | 'missing';
 
 export interface CustomerCounterTable {
   customerId: number;
@@ -128,6 +145,111 @@ export interface CustomerCounterTable {
   purged: number;
   incidents: number;
   cases: number;
+  parseWarnings: number;
+}
+
+export interface ProductCounterTable {
+  productId: number;
+  customerId: number;
+  linesReceived: number;
+  detections: number;
+  otherEvents: number;
+  quarantined: number;
+  parseWarnings: number;
+  purged: number;
+}
+
+/** Columns every stored log line has. Times are epoch milliseconds. */
+interface LogLineColumns {
+  id: Generated<number>;
+  customerId: number;
+  productId: number;
+  receivedFileId: number;
+  /** Byte offset of the line in its file. */
+  lineOffset: number;
+  /** The appliance's time for the event; the receive time when it gave none we could read. */
+  eventTime: number;
+  receiveTime: number;
+  /** How far ahead of the receive time the appliance's stamp was, when suspiciously far. */
+  skewSeconds: number | null;
+  format: string;
+  truncated: number;
+  /** Parser warning codes, comma-separated; null when none. */
+  warnings: string | null;
+  /** JSON object of the vendor's original keys and values. */
+  vendorFields: string;
+  /** The line as received (UTF-8). */
+  raw: string;
+}
+
+export interface DetectionTable extends LogLineColumns {
+  severity: number | null;
+  detectionName: string | null;
+  detectionType: string | null;
+  threatType: string | null;
+  engine: string | null;
+  direction: string | null;
+  protocol: string | null;
+  ruleId: string | null;
+  action: string | null;
+  sourceIp: string | null;
+  sourceHost: string | null;
+  destinationIp: string | null;
+  destinationHost: string | null;
+  /** The host inside the customer's network the detection concerns (see ingest/kinds.ts). */
+  affectedHost: string | null;
+  url: string | null;
+  fileName: string | null;
+  fileSha256: string | null;
+}
+
+export interface OtherEventTable extends LogLineColumns {
+  kind: string;
+  severity: number | null;
+  name: string | null;
+  sourceIp: string | null;
+  destinationIp: string | null;
+  application: string | null;
+  url: string | null;
+  urlCategory: string | null;
+  action: string | null;
+}
+
+export interface QuarantinedLineTable {
+  id: Generated<number>;
+  customerId: number;
+  productId: number;
+  receivedFileId: number;
+  lineOffset: number;
+  receiveTime: number;
+  reason: string;
+  truncated: number;
+  /** The kept bytes as UTF-8, with U+FFFD where they were not valid. */
+  line: string;
+  /** The kept bytes themselves, only when they were not valid UTF-8. */
+  rawBase64: string | null;
+}
+
+export interface HourlySummaryTable {
+  id: Generated<number>;
+  customerId: number;
+  /** Start of the UTC hour, epoch ms, of the events' time. */
+  hour: number;
+  dimension: string;
+  value: string;
+  count: number;
+}
+
+export interface IncidentTable {
+  id: Generated<number>;
+  customerId: number;
+  rule: string;
+  threat: string;
+  host: string;
+  firstSeen: number;
+  lastSeen: number;
+  detections: number;
+  severity: number | null;
 }
 
 export interface AuditEventTable {

@@ -9,6 +9,7 @@ import { endpointsOf, type Endpoints } from './endpoints.js';
 import { netListener, trackSockets, type Listener } from './listener.js';
 import { loadKeyMaterial, type Runtime } from './runtime.js';
 import { listenersOf } from './servers.js';
+import { tasksOf } from './tasks.js';
 
 export interface RunningSystem {
   endpoints: Endpoints;
@@ -42,9 +43,11 @@ export async function startSystem(
     ),
   ];
 
+  const tasks = names.flatMap((name) => tasksOf(name, runtime));
   const started: Listener[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(started.reverse().map((listener) => listener.stop(SHUTDOWN_GRACE_MS)));
+    await Promise.all(tasks.map((task) => task.stop()));
     await runtime.store.close();
   };
 
@@ -58,6 +61,7 @@ export async function startSystem(
     throw error;
   }
 
+  for (const task of tasks) task.start();
   const endpoints = endpointsOf(runtime.config, bound, runtime.paths.caCertificate);
   // Only a whole system knows every address; a single `serve` process leaves the file alone.
   if (names.length !== SERVER_NAMES.length) {

@@ -5,6 +5,7 @@ import { foundation } from './001-foundation.js';
 import { cas } from './002-cas.js';
 import { secondFactor } from './003-second-factor.js';
 import { receivedFiles } from './004-received-files.js';
+import { ingest } from './005-ingest.js';
 
 /** Every migration, in order. Names never change once released. */
 export function migrations(engine: Engine): Record<string, Migration> {
@@ -13,5 +14,6 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '002-cas': cas(engine),
     '003-second-factor': secondFactor(),
     '004-received-files': receivedFiles(engine),
+    '005-ingest': ingest(engine),
   };
 }

@@ -1,13 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import {
-  Framer,
-  detectFraming,
-  splitFrames,
-  utf8SafeLength,
-  type Frame,
-} from '../../src/ingest/framing.js';
+import { detectFraming } from '../../../src/ingest/parsers/detect-framing.js';
+import { utf8SafeLength } from '../../../src/ingest/parsers/frame-buffer.js';
+import { Framer } from '../../../src/ingest/parsers/framer.js';
+import type { Frame } from '../../../src/ingest/parsers/framing-types.js';
+import { splitFrames } from '../../../src/ingest/parsers/framing.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const concatBytes = (...parts: Uint8Array[]): Uint8Array => {

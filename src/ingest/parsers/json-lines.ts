@@ -1,10 +1,10 @@
 /**
  * One JSON object per line: Suricata EVE mapped field by field, any other object flattened
- * into vendor fields with dotted keys and mapped by common names (see key-value.ts). Hostile
+ * into vendor fields with dotted keys and mapped by common names (see common-fields.ts). Hostile
  * input is bounded: line size, nesting depth and field count all have limits, and the walk
  * over the parsed value is iterative.
  */
-import { MAX_VENDOR_FIELDS, addVendorField, applyCommonFields } from './key-value.js';
+import { applyCommonFields } from './common-fields.js';
 import {
   accepted,
   emptyRecord,
@@ -13,6 +13,7 @@ import {
   type NormalisedRecord,
   type ParseResult,
 } from './record.js';
+import { MAX_VENDOR_FIELDS, addVendorField } from './vendor-fields.js';
 import type { TimeContext } from './zoned-time.js';
 
 export interface JsonLimits {

@@ -1,14 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import {
-  MAX_VENDOR_FIELDS,
-  normaliseName,
-  parseKeyValue,
-  readKeyValuePairs,
-  severityLevel,
-} from '../../src/ingest/key-value.js';
-import type { NormalisedRecord } from '../../src/ingest/record.js';
+import { normaliseName } from '../../../src/ingest/parsers/common-field-names.js';
+import { severityLevel } from '../../../src/ingest/parsers/common-fields.js';
+import { readKeyValuePairs } from '../../../src/ingest/parsers/key-value-pairs.js';
+import { parseKeyValue } from '../../../src/ingest/parsers/key-value.js';
+import type { NormalisedRecord } from '../../../src/ingest/parsers/record.js';
+import { MAX_VENDOR_FIELDS } from '../../../src/ingest/parsers/vendor-fields.js';
 
 import { adversarialTails, expectBoundedParse } from './parser-bounds.js';
 

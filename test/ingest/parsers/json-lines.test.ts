@@ -6,8 +6,8 @@ import {
   TOO_DEEP_MARKER,
   flattenJson,
   parseJsonLine,
-} from '../../src/ingest/json-lines.js';
-import type { NormalisedRecord } from '../../src/ingest/record.js';
+} from '../../../src/ingest/parsers/json-lines.js';
+import type { NormalisedRecord } from '../../../src/ingest/parsers/record.js';
 
 import { adversarialTails, expectBoundedParse } from './parser-bounds.js';
 

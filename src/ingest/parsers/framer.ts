@@ -1,167 +1,31 @@
 /**
- * Cuts a received log stream into frames: newline-delimited (LF or CRLF) or octet-counted
- * (RFC 6587 `MSGLEN SP SYSLOG-MSG`), told apart by the first bytes of the stream. Memory stays
- * bounded by the maximum frame size whatever the input: over-long frames keep their first part
- * and are flagged, and the rest of them is skipped rather than glued to the next frame.
+ * The framing state machines, newline-delimited and octet-counted, behind one stateful framer
+ * that is fed a stream chunk by chunk. They share the stream offsets and the frame buffer, so
+ * they stay one class.
  */
-import { isUtf8 } from 'node:buffer';
-
-export type Framing = 'newline' | 'octet-counted';
-
-/** Big enough for long DDI CEF lines; the receiver-side minimum in RFC 5424 is 2048. */
-export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
-
-export interface FramerOptions {
-  maxFrameBytes?: number;
-  /** Forces a framing instead of reading it from the first bytes. */
-  framing?: Framing;
-  /**
-   * Where in the file the first chunk starts, when reading resumes after what an earlier pass
-   * consumed; offsets in frames stay file offsets. Pass that pass's framing along with it.
-   */
-  startOffset?: number;
-}
-
-export interface Frame {
-  /**
-   * Frame content as kept: no length prefix, no LF or CRLF, at most maxFrameBytes and never
-   * ending inside a UTF-8 character. It may share memory with the chunk it came from.
-   */
-  bytes: Uint8Array;
-  /** The bytes as UTF-8, with U+FFFD where they are not valid (see validUtf8). */
-  text: string;
-  validUtf8: boolean;
-  /** The frame was longer than maxFrameBytes and only its first part is kept. */
-  truncated: boolean;
-  /** Content length as received, before any cut. */
-  receivedBytes: number;
-  /** Stream offset of the frame's first byte, length prefix included. */
-  start: number;
-  /** Stream offset just past the frame, its line end included. */
-  end: number;
-  /** Why these bytes could not be framed as the stream declared; null for a good frame. */
-  framingError: string | null;
-}
-
-export type PendingReason = 'line-without-end' | 'incomplete-octet-frame';
-
-/** Bytes after the last complete frame, held back until more arrives or the file is final. */
-export interface Pending {
-  start: number;
-  receivedBytes: number;
-  reason: PendingReason;
-}
-
-export interface FramerEnd {
-  /** Frames completed by the end of input (only when the file was declared complete). */
-  frames: Frame[];
-  /** What is still open when the file may grow; null when nothing is. */
-  pending: Pending | null;
-  /** Offset just past the last frame or skipped blank line: how much of the file is read. */
-  consumed: number;
-}
-
-const LF = 0x0a;
-const CR = 0x0d;
-const SPACE = 0x20;
-const TAB = 0x09;
-const NUL = 0x00;
-const DIGIT_0 = 0x30;
-const DIGIT_9 = 0x39;
-const LESS_THAN = 0x3c;
-const UTF8_BOM = [0xef, 0xbb, 0xbf];
-/** Nine digits count up to ~1 GB, more than any sender writes; longer is desynchronised. */
-const MAX_OCTET_COUNT_DIGITS = 9;
-
-const isDigit = (byte: number): boolean => byte >= DIGIT_0 && byte <= DIGIT_9;
-const isBlank = (byte: number): boolean =>
-  byte === SPACE || byte === TAB || byte === CR || byte === NUL;
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1 && parts[0]?.length === length) return parts[0];
-  const joined = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
-}
-
-/** Length of the longest prefix that does not end inside a multi-byte UTF-8 sequence. */
-export function utf8SafeLength(bytes: Uint8Array, length: number): number {
-  let lead = length - 1;
-  while (lead >= 0 && length - lead < 4 && ((bytes[lead] ?? 0) & 0xc0) === 0x80) lead -= 1;
-  const first = bytes[lead] ?? 0;
-  if (lead < 0 || first < 0xc0) return length;
-  const sequenceLength = first >= 0xf0 ? 4 : first >= 0xe0 ? 3 : 2;
-  return lead + sequenceLength > length ? lead : length;
-}
-
-function decode(bytes: Uint8Array): { text: string; validUtf8: boolean } {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  return { text, validUtf8: isUtf8(bytes) };
-}
-
-/** Collects one frame's content up to a limit, counting (not keeping) what goes past it. */
-class FrameBuffer {
-  #parts: Uint8Array[] = [];
-  #kept = 0;
-  received = 0;
-  lastByte = -1;
-
-  constructor(private readonly limit: number) {}
-
-  add(piece: Uint8Array): void {
-    if (piece.length === 0) return;
-    this.received += piece.length;
-    this.lastByte = piece[piece.length - 1] ?? -1;
-    const room = this.limit - this.#kept;
-    if (room <= 0) return;
-    const kept = piece.length <= room ? piece : piece.subarray(0, room);
-    this.#parts.push(kept);
-    this.#kept += kept.length;
-  }
-
-  /** Content minus `dropTail` trailing bytes (a CR before LF), cut at the limit. */
-  take(dropTail: number): { bytes: Uint8Array; receivedBytes: number; truncated: boolean } {
-    const receivedBytes = this.received - dropTail;
-    let bytes = concat(this.#parts, this.#kept);
-    const truncated = receivedBytes > this.limit;
-    if (truncated) bytes = bytes.subarray(0, utf8SafeLength(bytes, bytes.length));
-    else bytes = bytes.subarray(0, receivedBytes);
-    this.#parts = [];
-    this.#kept = 0;
-    this.received = 0;
-    this.lastByte = -1;
-    return { bytes, receivedBytes, truncated };
-  }
-}
-
-function isBlankContent(bytes: Uint8Array): boolean {
-  return bytes.every((byte) => byte === SPACE || byte === TAB);
-}
-
-function startsWithBom(bytes: Uint8Array): boolean {
-  return UTF8_BOM.every((byte, index) => bytes[index] === byte);
-}
-
-/**
- * Whether a stream starting with these bytes is octet-counted: `[1-9][0-9]* <`. Undefined
- * while too few bytes have arrived to tell.
- */
-export function detectFraming(head: Uint8Array): Framing | undefined {
-  const first = head[0];
-  if (first === undefined) return undefined;
-  if (first === DIGIT_0 || !isDigit(first)) return 'newline';
-  let index = 1;
-  while (index < head.length && isDigit(head[index] ?? 0)) index += 1;
-  if (index > MAX_OCTET_COUNT_DIGITS) return 'newline';
-  if (index >= head.length) return undefined;
-  if (head[index] !== SPACE) return 'newline';
-  if (index + 1 >= head.length) return undefined;
-  return head[index + 1] === LESS_THAN ? 'octet-counted' : 'newline';
-}
+import { detectFraming } from './detect-framing.js';
+import { FrameBuffer, concat } from './frame-buffer.js';
+import {
+  CR,
+  DIGIT_0,
+  LF,
+  MAX_OCTET_COUNT_DIGITS,
+  SPACE,
+  UTF8_BOM,
+  decode,
+  isBlank,
+  isBlankContent,
+  isDigit,
+  startsWithBom,
+} from './frame-bytes.js';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  type Frame,
+  type Framing,
+  type FramerEnd,
+  type FramerOptions,
+  type Pending,
+} from './framing-types.js';
 
 type OctetState = 'between' | 'count' | 'body' | 'resync';
 
@@ -413,23 +277,4 @@ export class Framer {
     this.#remaining = 0;
     this.#framingError = null;
   }
-}
-
-export interface SplitResult extends FramerEnd {
-  framing: Framing;
-}
-
-/** Frames a whole buffer at once: the file as received so far. */
-export function splitFrames(
-  bytes: Uint8Array,
-  options: FramerOptions & { fileComplete: boolean },
-): SplitResult {
-  const framer = new Framer(options);
-  const frames = framer.push(bytes);
-  const end = framer.finish({ fileComplete: options.fileComplete });
-  return {
-    ...end,
-    frames: [...frames, ...end.frames],
-    framing: framer.framing ?? 'newline',
-  };
 }

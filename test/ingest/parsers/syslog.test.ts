@@ -1,17 +1,15 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { NormalisedRecord } from '../../src/ingest/record.js';
+import type { NormalisedRecord } from '../../../src/ingest/parsers/record.js';
 import {
-  inferYear,
   parseSyslog,
   parseSyslog3164,
   parseSyslog5424,
-  readSyslog3164,
-  readSyslog5424,
-  skewSeconds,
-} from '../../src/ingest/syslog.js';
-import { zonedTimeToUtc } from '../../src/ingest/zoned-time.js';
+} from '../../../src/ingest/parsers/syslog.js';
+import { readSyslog3164 } from '../../../src/ingest/parsers/syslog-3164.js';
+import { readSyslog5424 } from '../../../src/ingest/parsers/syslog-5424.js';
+import { inferYear, skewSeconds, zonedTimeToUtc } from '../../../src/ingest/parsers/zoned-time.js';
 
 import { adversarialTails, expectBoundedParse, retainedChars } from './parser-bounds.js';
 

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { parseCef } from '../../src/ingest/cef.js';
-import { escapeCefHeader, escapeCefValue } from '../../src/ingest/cef-escape.js';
-import type { NormalisedRecord } from '../../src/ingest/record.js';
+import { parseCef } from '../../../src/ingest/parsers/cef.js';
+import { escapeCefHeader, escapeCefValue } from '../../../src/ingest/parsers/cef-escape.js';
+import type { NormalisedRecord } from '../../../src/ingest/parsers/record.js';
 
 function parsedRecord(line: string): NormalisedRecord {
   const result = parseCef(line);

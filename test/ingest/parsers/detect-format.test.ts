@@ -7,8 +7,12 @@ import {
   detectLineFormat,
   parseLine,
   type BodyParser,
-} from '../../src/ingest/detect-format.js';
-import { accepted, emptyRecord, type NormalisedRecord } from '../../src/ingest/record.js';
+} from '../../../src/ingest/parsers/detect-format.js';
+import {
+  accepted,
+  emptyRecord,
+  type NormalisedRecord,
+} from '../../../src/ingest/parsers/record.js';
 
 import { adversarialTails, expectBoundedParse } from './parser-bounds.js';
 

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { parseCef } from '../../src/ingest/cef.js';
-import type { NormalisedRecord } from '../../src/ingest/record.js';
+import { parseCef } from '../../../src/ingest/parsers/cef.js';
+import type { NormalisedRecord } from '../../../src/ingest/parsers/record.js';
 
 import { adversarialTails, expectBoundedParse } from './parser-bounds.js';
 

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { parseCef } from '../../src/ingest/cef.js';
-import { parseLeef } from '../../src/ingest/leef.js';
-import { readCefStamp, stampInstant } from '../../src/ingest/cef-time.js';
-import { resolveEventTime } from '../../src/ingest/event-time.js';
-import type { NormalisedRecord } from '../../src/ingest/record.js';
+import { parseCef } from '../../../src/ingest/parsers/cef.js';
+import { parseLeef } from '../../../src/ingest/parsers/leef.js';
+import { readCefStamp, stampInstant } from '../../../src/ingest/parsers/cef-time.js';
+import { resolveEventTime } from '../../../src/ingest/parsers/event-time.js';
+import type { NormalisedRecord } from '../../../src/ingest/parsers/record.js';
 
 function instantOf(text: string, timeZone: string | null, receivedAt: string | null) {
   const stamp = readCefStamp(text);

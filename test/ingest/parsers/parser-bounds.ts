@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 
-import type { ParseResult } from '../../src/ingest/record.js';
+import type { ParseResult } from '../../../src/ingest/parsers/record.js';
 
 const LINE_CHARS = 100_000;
 /** Generous: these lines parse in milliseconds; only super-linear work comes near it. */

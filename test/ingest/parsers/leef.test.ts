@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { readEventStamp } from '../../src/ingest/event-time.js';
-import { parseLeef } from '../../src/ingest/leef.js';
-import { readPatternStamp } from '../../src/ingest/leef-time.js';
-import type { NormalisedRecord } from '../../src/ingest/record.js';
+import { readEventStamp } from '../../../src/ingest/parsers/event-time.js';
+import { parseLeef } from '../../../src/ingest/parsers/leef.js';
+import { readPatternStamp } from '../../../src/ingest/parsers/leef-time.js';
+import type { NormalisedRecord } from '../../../src/ingest/parsers/record.js';
 
 import { adversarialTails, expectBoundedParse } from './parser-bounds.js';
 

@@ -9,13 +9,9 @@ import { parseJsonLine } from './json-lines.js';
 import { parseKeyValue } from './key-value.js';
 import { parseLeef } from './leef.js';
 import { accepted, rejected, type ParseResult } from './record.js';
-import {
-  isSyslog5424,
-  readSyslog,
-  syslogRecord,
-  withSyslogHeader,
-  type SyslogMessage,
-} from './syslog.js';
+import { isSyslog5424, readSyslog } from './syslog.js';
+import type { SyslogMessage } from './syslog-message.js';
+import { syslogRecord, withSyslogHeader } from './syslog-record.js';
 import type { TimeContext } from './zoned-time.js';
 
 export type LineFormat = 'cef' | 'leef' | 'syslog5424' | 'syslog3164' | 'json' | 'kv' | 'unknown';
