@@ -1,8 +1,11 @@
+import type { Kysely } from 'kysely';
+
 import type { Db, Store } from '../storage/database.js';
 import type { IngestOutcome } from '../storage/schema.js';
 import { inTransaction } from '../storage/transaction.js';
 import { clusterDetections, foldIntoIncidents } from './incidents.js';
 import type { IngestedLine, NewDetection, NewOtherEvent, NewQuarantinedLine } from './lines.js';
+import { insertLogRows } from './row-inserts.js';
 import { addSummaries, SummaryTally } from './summaries.js';
 
 /** What ingestion has read of one file version: the prefix length and its SHA-256. */
@@ -41,12 +44,18 @@ export async function commitBatch(store: Store, batch: Batch): Promise<void> {
   await inTransaction(store, async (db) => {
     await claimCursor(db, batch);
     const split = splitLines(batch.lines);
-    await insertRows(db, split);
+    await insertLogRows(db as unknown as Kysely<unknown>, store, split);
     const tally = new SummaryTally();
     for (const line of batch.lines) tally.add(line);
     await addSummaries(db, tally.counts());
     const groups = clusterDetections(split.detections, batch.incidentWindowMs);
-    const opened = await foldIntoIncidents(db, batch.customerId, groups, batch.incidentWindowMs);
+    const opened = await foldIntoIncidents(
+      db,
+      store.engine,
+      batch.customerId,
+      groups,
+      batch.incidentWindowMs,
+    );
     await addCounters(db, batch, split, opened);
     if (batch.outcome !== null) await finishVersion(db, batch);
   });
@@ -88,30 +97,6 @@ function splitLines(lines: readonly IngestedLine[]): SplitLines {
     if (line.kind !== 'quarantine' && line.warnings > 0) split.warnings += 1;
   }
   return split;
-}
-
-/** Both engines take at least 32,766 parameters per statement; log rows have under 32 columns. */
-const INSERT_ROWS = 1000;
-
-async function insertRows(db: Db, split: SplitLines): Promise<void> {
-  for (let i = 0; i < split.detections.length; i += INSERT_ROWS) {
-    await db
-      .insertInto('detections')
-      .values(split.detections.slice(i, i + INSERT_ROWS))
-      .execute();
-  }
-  for (let i = 0; i < split.otherEvents.length; i += INSERT_ROWS) {
-    await db
-      .insertInto('otherEvents')
-      .values(split.otherEvents.slice(i, i + INSERT_ROWS))
-      .execute();
-  }
-  for (let i = 0; i < split.quarantined.length; i += INSERT_ROWS) {
-    await db
-      .insertInto('quarantinedLines')
-      .values(split.quarantined.slice(i, i + INSERT_ROWS))
-      .execute();
-  }
 }
 
 async function addCounters(

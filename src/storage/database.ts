@@ -16,6 +16,11 @@ export interface Store {
   readonly engine: Engine;
   /** The same database without the camelCase mapping, for migrations and backups. */
   readonly raw: Kysely<unknown>;
+  /**
+   * SQLite's own connection (null on PostgreSQL), for the ingest hot path to keep prepared
+   * statements; it is the one connection kysely uses, so it shares kysely's transactions.
+   */
+  readonly sqlite: SqliteDatabase.Database | null;
   close(): Promise<void>;
 }
 
@@ -31,7 +36,7 @@ pg.types.setTypeParser(pg.types.builtins.INT8, Number);
 
 /** Opens the database and proves it answers, or fails with one line naming the problem. */
 export async function openStore(location: StoreLocation): Promise<Store> {
-  const { engine, raw } =
+  const { engine, raw, sqlite } =
     location.url === null ? openSqlite(location.sqliteFile) : openPostgres(location.url);
   const db = raw.withPlugin(new CamelCasePlugin()) as unknown as Db;
 
@@ -49,10 +54,16 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     );
   }
 
-  return { db, engine, raw, close: () => raw.destroy() };
+  return { db, engine, raw, sqlite, close: () => raw.destroy() };
 }
 
-function openSqlite(file: string): { engine: Engine; raw: Kysely<unknown> } {
+interface Opened {
+  engine: Engine;
+  raw: Kysely<unknown>;
+  sqlite: SqliteDatabase.Database | null;
+}
+
+function openSqlite(file: string): Opened {
   let database: SqliteDatabase.Database;
   try {
     mkdirSync(path.dirname(file), { recursive: true });
@@ -73,10 +84,11 @@ function openSqlite(file: string): { engine: Engine; raw: Kysely<unknown> } {
   return {
     engine: 'sqlite',
     raw: new Kysely<unknown>({ dialect: new SqliteDialect({ database }) }),
+    sqlite: database,
   };
 }
 
-function openPostgres(url: string): { engine: Engine; raw: Kysely<unknown> } {
+function openPostgres(url: string): Opened {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
@@ -87,6 +99,7 @@ function openPostgres(url: string): { engine: Engine; raw: Kysely<unknown> } {
   return {
     engine: 'postgres',
     raw: new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }),
+    sqlite: null,
   };
 }
 
