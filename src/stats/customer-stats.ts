@@ -6,9 +6,21 @@ export interface ProductStats {
   guid: string;
   type: string | null;
   hostName: string | null;
+  timeZone: string | null;
   online: boolean;
   lastHeartbeat: string | null;
   lastLogReceived: string | null;
+  counts: ProductCounts;
+}
+
+/** What ingestion made of one appliance's lines. */
+export interface ProductCounts {
+  linesReceived: number;
+  detections: number;
+  otherEvents: number;
+  quarantined: number;
+  parseWarnings: number;
+  purged: number;
 }
 
 export interface CustomerStats {
@@ -22,6 +34,7 @@ export interface CustomerStats {
     purged: number;
     incidents: number;
     cases: number;
+    parseWarnings: number;
   };
 }
 
@@ -34,10 +47,19 @@ export async function customerStats(
 ): Promise<CustomerStats> {
   const customer = await findCustomer(db, customerName);
   const products = await db
-    .selectFrom('registeredProducts')
-    .selectAll()
-    .where('customerId', '=', customer.id)
-    .orderBy('guid')
+    .selectFrom('registeredProducts as product')
+    .leftJoin('productCounters as counter', 'counter.productId', 'product.id')
+    .selectAll('product')
+    .select([
+      'counter.linesReceived',
+      'counter.detections',
+      'counter.otherEvents',
+      'counter.quarantined',
+      'counter.parseWarnings',
+      'counter.purged',
+    ])
+    .where('product.customerId', '=', customer.id)
+    .orderBy('product.guid')
     .execute();
   const counters = await db
     .selectFrom('customerCounters')
@@ -51,9 +73,18 @@ export async function customerStats(
       guid: product.guid,
       type: product.type,
       hostName: product.hostName,
+      timeZone: product.timeZone,
       online: isOnline(product, now, heartbeatTimeoutMs),
       lastHeartbeat: isoOrNull(product.lastHeartbeatAt),
       lastLogReceived: isoOrNull(product.lastLogReceivedAt),
+      counts: {
+        linesReceived: product.linesReceived ?? 0,
+        detections: product.detections ?? 0,
+        otherEvents: product.otherEvents ?? 0,
+        quarantined: product.quarantined ?? 0,
+        parseWarnings: product.parseWarnings ?? 0,
+        purged: product.purged ?? 0,
+      },
     })),
     counts: {
       linesReceived: counters?.linesReceived ?? 0,
@@ -63,6 +94,7 @@ export async function customerStats(
       purged: counters?.purged ?? 0,
       incidents: counters?.incidents ?? 0,
       cases: counters?.cases ?? 0,
+      parseWarnings: counters?.parseWarnings ?? 0,
     },
   };
 }

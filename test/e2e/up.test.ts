@@ -122,6 +122,7 @@ describe('tmsp up on the embedded database', () => {
         purged: 0,
         incidents: 0,
         cases: 0,
+        parseWarnings: 0,
       },
     });
 

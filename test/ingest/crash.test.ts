@@ -71,7 +71,7 @@ describe.each(ENGINES)('ingestion killed with SIGKILL on %s', (engine: Engine) =
       await runThenKill(dataDir, env, 700);
       await runThenKill(dataDir, env, 900);
       await runUntilIngested(store, dataDir, env);
-      const detections = await sql<{ n: number }>`select count(*) as n from detections`.execute(
+      const detections = await sql<{ n: unknown }>`select count(*) as n from detections`.execute(
         store.db,
       );
       expect(Number(detections.rows[0]?.n)).toBe(10_000);
@@ -181,7 +181,7 @@ async function runUntilIngested(store: Store, dataDir: string, env: Record<strin
 }
 
 async function expectExactlyOnce(store: Store, landed: Landed[]): Promise<void> {
-  const perFile = await sql<{ file: number; n: number; offsets: number }>`
+  const perFile = await sql<{ file: number; n: unknown; offsets: unknown }>`
     select received_file_id as file, count(*) as n, count(distinct line_offset) as offsets
     from (
       select received_file_id, line_offset from detections
