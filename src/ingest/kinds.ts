@@ -9,10 +9,10 @@ import type { Endpoint, NormalisedRecord } from './parsers/record.js';
  *    in the table is a detection rule id (DDI's CEF threat logs carry the rule id there).
  * 2. Suricata EVE: `event_type` alert is a detection; every other event type is network
  *    activity.
- * 3. Any other product writing CEF or LEEF, key=value or JSON: a detection when the line names a
- *    threat type or a detection type, or has a severity of 7 or more (high / very high on the
- *    0–10 scale); else an event of its vendor.
- * 4. Plain syslog without such fields: a syslog event.
+ * 3. Any other product: a detection when the line names a threat type or a detection type.
+ * 4. Plain syslog otherwise: a syslog event (its priority is urgency, not a threat verdict).
+ * 5. Any other product writing CEF or LEEF, key=value or JSON: a detection when its severity is
+ *    7 or more (high / very high on the 0–10 scale); else an event of its vendor.
  *
  * Everything that is not a detection is an other event of one of these kinds, counted and
  * retained by kind.
@@ -85,10 +85,10 @@ export function eventKind(record: NormalisedRecord): EventKind {
   if (record.vendor === 'OISF' && product === 'suricata') {
     return classId === 'ALERT' ? 'detection' : 'network-activity';
   }
-  if (namesAThreat(record)) return 'detection';
-  return record.format === 'syslog3164' || record.format === 'syslog5424'
-    ? 'syslog'
-    : 'vendor-event';
+  if (record.threatType !== null || record.detectionType !== null) return 'detection';
+  // A syslog priority says how urgent a message is, not that it reports a threat.
+  if (record.format === 'syslog3164' || record.format === 'syslog5424') return 'syslog';
+  return isHighSeverity(record) ? 'detection' : 'vendor-event';
 }
 
 function isTrendVendor(record: NormalisedRecord): boolean {
@@ -99,8 +99,7 @@ function isTrendSensor(product: string): boolean {
   return product.includes('threat discovery') || product.includes('deep discovery inspector');
 }
 
-function namesAThreat(record: NormalisedRecord): boolean {
-  if (record.threatType !== null || record.detectionType !== null) return true;
+function isHighSeverity(record: NormalisedRecord): boolean {
   return record.severity.level !== null && record.severity.level >= HIGH_SEVERITY;
 }
 
