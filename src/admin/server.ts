@@ -4,6 +4,7 @@ import { mountSignOn, type CasClientDeps } from '../cas-client/sign-on.js';
 import { createHttpsApp, type HttpsApp } from '../http/https-app.js';
 import type { WebServerDeps } from '../http/web-server.js';
 import { renderSignedInPage } from '../web/sign-on-pages.js';
+import { mountLogExport } from './log-export-route.js';
 
 export const ADMIN_BASE_PATH = '/admin';
 
@@ -27,6 +28,7 @@ export function createAdminServer(deps: WebServerDeps, cas: CasClientDeps): Http
     const view = signOn.signedInView(signOn.sessionOf(request));
     return reply.type('text/html; charset=utf-8').send(renderSignedInPage(view));
   });
+  mountLogExport(app, signOn, { store: deps.store, clock: cas.clock });
   return app;
 }
 

@@ -5,7 +5,10 @@ import { registerAdmin } from './commands/admin.js';
 import { registerBackup } from './commands/backup.js';
 import { registerCas } from './commands/cas.js';
 import { registerCustomer } from './commands/customer.js';
+import { registerLogs } from './commands/logs.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerProduct } from './commands/product.js';
+import { registerPurge } from './commands/purge.js';
 import { registerStats } from './commands/stats.js';
 import { registerUp } from './commands/up.js';
 
@@ -25,6 +28,9 @@ export async function main(argv: string[]): Promise<void> {
   registerStats(program);
   registerAdmin(program);
   registerCas(program);
+  registerProduct(program);
+  registerLogs(program);
+  registerPurge(program);
 
   try {
     await program.parseAsync(argv);

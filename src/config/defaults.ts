@@ -55,6 +55,16 @@ export const DEFAULT_CONFIG: Config = {
     incidentWindowMinutes: 60,
     pollMilliseconds: 1_000,
   },
+  retention: {
+    detectionsDays: 365,
+    otherEventsDays: 90,
+    // Quarantined lines and raw files are for finding parser gaps and re-reading recent days.
+    quarantineDays: 30,
+    rawFilesDays: 30,
+    // Summaries and incidents are what reports compare year over year.
+    summariesDays: 730,
+    incidentsDays: 730,
+  },
   log: { level: 'info', format: 'auto' },
 };
 

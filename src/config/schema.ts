@@ -15,6 +15,9 @@ const serviceUrl = z
     error: 'must have no user info and no fragment',
   });
 
+/** A retention period: at least a day, at most a century. */
+const retentionDays = z.number().int().min(1).max(36_500);
+
 /** After maxFailures failures within windowSeconds, refuse for lockSeconds. */
 const throttlePolicy = z.strictObject({
   maxFailures: z.number().int().min(1).max(1_000_000),
@@ -101,6 +104,15 @@ export const configSchema = z.strictObject({
       .min(1)
       .max(7 * 24 * 60),
     pollMilliseconds: z.number().int().min(10).max(60_000),
+  }),
+  /** How long stored data is kept; ingest/retention.ts says from which time each kind counts. */
+  retention: z.strictObject({
+    detectionsDays: retentionDays,
+    otherEventsDays: retentionDays,
+    quarantineDays: retentionDays,
+    rawFilesDays: retentionDays,
+    summariesDays: retentionDays,
+    incidentsDays: retentionDays,
   }),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

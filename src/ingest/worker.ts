@@ -20,6 +20,17 @@ export interface WorkerTiming {
   retryMs: number;
 }
 
+/** Optional observers of the worker, for whoever watches the store's health. */
+export interface WorkerHooks {
+  /** Told of every failed pass and every file that could not be read or committed. */
+  onFailure?: (error: unknown) => void;
+  /**
+   * True while the store is known to refuse writes: the worker waits instead of trying, since
+   * a write to a locked SQLite file blocks the whole process for the busy timeout.
+   */
+  paused?: () => boolean;
+}
+
 const PAGE = 100;
 
 /**
@@ -30,6 +41,7 @@ const PAGE = 100;
 export function startIngestWorker(
   deps: Omit<IngestDeps, 'resumes'>,
   timing: WorkerTiming,
+  hooks: WorkerHooks = {},
 ): IngestWorker {
   const resumes = new Map<number, ResumePoint>();
   const heldUntil = new Map<number, number>();
@@ -52,7 +64,7 @@ export function startIngestWorker(
           waiting = true;
           continue;
         }
-        const outcome = await readOne(full, version);
+        const outcome = await readOne(full, version, hooks);
         if (outcome === 'held') heldUntil.set(version.id, heldTime(full, version));
         else if (outcome === 'failed') heldUntil.set(version.id, retryTime(full, timing));
         else heldUntil.delete(version.id);
@@ -62,22 +74,32 @@ export function startIngestWorker(
     }
   };
 
+  /** Sleeps until the delay is over or someone wakes the worker. */
+  const pause = async (delay: number): Promise<void> => {
+    await new Promise<void>((resolve) => {
+      wakeUp = resolve;
+      void sleep(delay).then(resolve);
+    });
+    wakeUp = null;
+  };
+
   const loop = async (): Promise<void> => {
     while (!stopping) {
       let delay = timing.pollMs;
+      if (hooks.paused?.() === true) {
+        await pause(timing.retryMs);
+        continue;
+      }
       try {
         const { progressed, waiting } = await pass();
         if (progressed) continue;
         if (!waiting || idleWaiters.length > 0) settleIdle();
       } catch (error) {
+        hooks.onFailure?.(error);
         deps.logger.error({ err: describeError(error) }, 'ingestion pass failed; retrying');
         delay = timing.retryMs;
       }
-      await new Promise<void>((resolve) => {
-        wakeUp = resolve;
-        void sleep(delay).then(resolve);
-      });
-      wakeUp = null;
+      await pause(delay);
     }
     settleIdle();
   };
@@ -115,6 +137,7 @@ function heldTime(deps: IngestDeps, version: PendingVersion): number {
 async function readOne(
   deps: IngestDeps,
   version: PendingVersion,
+  hooks: WorkerHooks,
 ): Promise<'done' | 'held' | 'skipped' | 'failed'> {
   const context = {
     customerId: version.customerId,
@@ -132,6 +155,7 @@ async function readOne(
       deps.logger.info(context, error.message);
       return 'skipped';
     }
+    hooks.onFailure?.(error);
     // One unreadable file must not hold up every other appliance's files.
     deps.logger.error({ ...context, err: describeError(error) }, 'file could not be ingested');
     return 'failed';

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ExitCode, RsyncError } from '../rsync/errors.js';
 import type { HeldFile, IncomingFile, ReceiveSink } from '../rsync/sink.js';
 import { parallelHash } from '../shared/parallel-hash.js';
+import { StoreFailure } from './store-failures.js';
 
 /** A file that reached its area, verified and durable, for whoever records it. */
 export interface StoredFile {
@@ -23,6 +24,9 @@ export interface AreaOptions {
 
 /** Bytes gathered before one write to the temporary file. */
 const WRITE_BATCH = 1024 * 1024;
+
+/** The time given a stored file whose record failed: the epoch, far from any log's own time. */
+const UNCONFIRMED_MTIME = 0;
 
 /** Serialises writers of the same file in this process (concurrent pushes of one appliance). */
 const fileLocks = new Map<string, Promise<void>>();
@@ -70,9 +74,9 @@ export class ApplianceArea implements ReceiveSink {
 
   async begin(name: string): Promise<IncomingFile> {
     const target = this.inside(this.logs, name);
-    await mkdir(this.incoming, { recursive: true, mode: 0o750 });
     const release = await lockFile(target);
     try {
+      await mkdir(this.incoming, { recursive: true, mode: 0o750 });
       const temporary = path.join(this.incoming, `${randomUUID()}.part`);
       const handle = await open(temporary, 'wx', 0o640);
       return new AreaFile(handle, temporary, target, this.inside(this.partial, name), {
@@ -164,9 +168,21 @@ class AreaFile implements IncomingFile {
     try {
       const sha256 = (await digest).toString('hex');
       await this.context.onStored({ name: this.context.name, size: this.size, sha256, mtime });
+    } catch (error) {
+      await this.unconfirmed();
+      throw error;
     } finally {
       this.finish();
     }
+  }
+
+  /**
+   * The file is in place but not recorded, and the client keeps its copy. With the client's
+   * time on it, the next push's quick check (same size and time) would skip the file and it
+   * would never be recorded; a time the client's copy does not have makes that push send it.
+   */
+  private async unconfirmed(): Promise<void> {
+    await utimes(this.target, UNCONFIRMED_MTIME, UNCONFIRMED_MTIME).catch(() => undefined);
   }
 
   async discard(keepPartial: boolean): Promise<void> {
@@ -230,7 +246,10 @@ async function syncDirectory(directory: string): Promise<void> {
 /** The area already holds a file where a directory is needed, or the other way round. */
 const CONFLICTS = new Set(['EEXIST', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY']);
 
-/** A store that cannot take the file: the client keeps its copy and hears why (C45, C46). */
+/**
+ * A store that cannot take the file: the client keeps its copy and hears why (C45, C46). A
+ * clash with what is stored is the client's to resolve; anything else is the disk's failure.
+ */
 function storeError(error: unknown, name?: string): RsyncError {
   if (error instanceof RsyncError) return error;
   const code = (error as NodeJS.ErrnoException).code;
@@ -248,5 +267,5 @@ function storeError(error: unknown, name?: string): RsyncError {
       : code === 'EROFS' || code === 'EACCES' || code === 'EPERM'
         ? 'the log store refuses writes'
         : 'the log store failed';
-  return new RsyncError(`tmsp: ${reason}; keep the files and push again later`, ExitCode.fileIo);
+  return new StoreFailure('disk', `tmsp: ${reason}; keep the files and push again later`, error);
 }

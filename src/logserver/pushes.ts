@@ -10,6 +10,8 @@ import type { Store } from '../storage/database.js';
 import type { ApplianceAccount } from './appliance-checks.js';
 import { ApplianceArea } from './area.js';
 import { claimProductForPush, recordReceivedFile } from './received-files.js';
+import { asStoreFailure } from './store-failures.js';
+import type { StoreHealth } from './store-health.js';
 
 /** What every push needs, whichever door it came through. */
 export interface PushDeps {
@@ -17,6 +19,8 @@ export interface PushDeps {
   areasDir: string;
   clock: Clock;
   limits: PushLimits;
+  /** Shared by every door of the process: a store that refuses writes refuses new pushes. */
+  health: StoreHealth;
 }
 
 /** An authenticated appliance and the push it asked for. */
@@ -33,9 +37,29 @@ export interface PushCall {
 /**
  * Runs one push: the destination's first component names the appliance (registered on its
  * first push, refused if another account holds it), the rest is a folder in its area. Every
- * file is recorded before the client hears it is stored.
+ * file is recorded before the client hears it is stored. While the store refuses writes the
+ * push is refused before anything moves; a push the store fails tells the store's health.
  */
 export async function runPush(
+  deps: PushDeps,
+  call: PushCall,
+  io: SessionIo,
+  daemonProtocol?: number,
+): Promise<PushSummary> {
+  deps.health.refuseWhileUnwritable();
+  try {
+    return await receiveIntoArea(deps, call, io, daemonProtocol);
+  } catch (error) {
+    deps.health.noteFailure(error, {
+      task: 'push',
+      customer: call.account.customer,
+      destination: call.destination,
+    });
+    throw error;
+  }
+}
+
+async function receiveIntoArea(
   deps: PushDeps,
   call: PushCall,
   io: SessionIo,
@@ -48,7 +72,9 @@ export async function runPush(
     root: applianceAreaRoot(deps.areasDir, call.account.customerId, product.guid),
     onStored: async (file) => {
       const recorded = { ...file, customerId: call.account.customerId, productId: product.id };
-      await recordReceivedFile(deps.store, recorded, deps.clock);
+      await recordReceivedFile(deps.store, recorded, deps.clock).catch((error: unknown) => {
+        throw asStoreFailure(error);
+      });
     },
   });
   const request = { ...call.request, destination: rest.join('/') };
@@ -81,7 +107,7 @@ async function claim(
     if (claimed.registered) call.log.info({ product: claimed.guid }, 'appliance registered');
     return { id: claimed.productId, guid: claimed.guid };
   } catch (error) {
-    if (!isAppError(error)) throw error;
+    if (!isAppError(error)) throw asStoreFailure(error);
     const reason =
       error.code === 'invalid_input'
         ? 'push into <appliance GUID>/ (the destination must start with the GUID)'

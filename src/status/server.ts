@@ -1,7 +1,43 @@
 import { createHttpsApp, type HttpsApp } from '../http/https-app.js';
 import type { WebServerDeps } from '../http/web-server.js';
+import type { ApiContext, ApplianceApiDeps } from './api-context.js';
+import type { ApiOperation } from './api-operations.js';
+import { bearerGuard } from './bearer-guard.js';
+import { FILE_OPERATIONS, registerFileRoutes } from './file-routes.js';
+import { HEARTBEAT_OPERATIONS, registerHeartbeatRoutes } from './heartbeat-routes.js';
+import { OPENAPI_OPERATION, OPENAPI_PATH, openApiDocument } from './openapi.js';
+import { registerSessionRoutes, SESSION_OPERATIONS } from './session-routes.js';
 
-/** The appliance API's HTTPS server; its versioned routes live under /v1. */
-export function createStatusServer(deps: WebServerDeps): HttpsApp {
-  return createHttpsApp({ server: 'status', ...deps });
+/** Every route of the appliance API, as the OpenAPI document lists them. */
+export const API_OPERATIONS: readonly ApiOperation[] = [
+  ...SESSION_OPERATIONS,
+  ...HEARTBEAT_OPERATIONS,
+  ...FILE_OPERATIONS,
+  OPENAPI_OPERATION,
+];
+
+/**
+ * The status server: the appliance API under /v1 (PROTOCOLS.md §3), described at
+ * /v1/openapi.json. Without the API's dependencies it serves its health route alone, which is
+ * what the HTTPS benchmark measures.
+ */
+export function createStatusServer(web: WebServerDeps, api?: ApplianceApiDeps): HttpsApp {
+  const app = createHttpsApp({ server: 'status', ...web });
+  if (api === undefined) return app;
+
+  const context: ApiContext = {
+    ...api,
+    store: web.store,
+    logger: web.logger.child({ server: 'status' }),
+  };
+  // JSON only: any other body is refused with 415 before a route sees it.
+  app.removeContentTypeParser('text/plain');
+  const guard = bearerGuard(app, context);
+  registerSessionRoutes(app, context, guard);
+  registerHeartbeatRoutes(app, context, guard);
+  registerFileRoutes(app, context, guard);
+
+  const document = openApiDocument(API_OPERATIONS);
+  app.get(OPENAPI_PATH, () => document);
+  return app;
 }

@@ -26,6 +26,11 @@ export const DATA_TABLES: ReadonlyArray<{ name: string; key: string; ephemeral?:
   { name: 'cas_tickets', key: 'ticket', ephemeral: true },
   { name: 'web_sessions', key: 'id_hash', ephemeral: true },
   { name: 'logon_throttle', key: 'key', ephemeral: true },
+  { name: 'alarms', key: 'id' },
+  { name: 'product_heartbeats', key: 'product_id' },
+  { name: 'appliance_events', key: 'id' },
+  // An appliance signs on again with its registration credentials after a restore.
+  { name: 'appliance_sessions', key: 'token_hash', ephemeral: true },
 ];
 
 /** The tables a backup carries. */

@@ -8,9 +8,17 @@ import { casApplianceChecks, type ApplianceChecks } from '../logserver/appliance
 import type { PushDeps } from '../logserver/pushes.js';
 import { createSshDoor } from '../logserver/ssh-door.js';
 import { sshPushHandler } from '../logserver/ssh-push.js';
+import { PROBE_INTERVAL_MS, StoreHealth } from '../logserver/store-health.js';
 import { createTlsDoor } from '../logserver/tls-door.js';
 import type { Metrics } from '../metrics/registry.js';
 import { createPortalServer } from '../portal/server.js';
+import type { ApplianceApiDeps } from '../status/api-context.js';
+import { createApplianceTicketValidator } from '../status/appliance-tickets.js';
+import {
+  startHeartbeatSweeper,
+  sweepTiming,
+  type HeartbeatSweeper,
+} from '../status/heartbeat-sweeper.js';
 import { createStatusServer } from '../status/server.js';
 import { adminHttpsOrigin, endpointsOf, type BoundPorts } from './endpoints.js';
 import { httpsAppListener, netListener, type Listener } from './listener.js';
@@ -66,6 +74,7 @@ export function listenersOf(
         ),
       ];
     case 'status': {
+      const health = storeHealthOf(runtime, metrics);
       const ssh = createSshDoor({
         door: 'status',
         key: 'servers.status.sshPort',
@@ -77,19 +86,18 @@ export function listenersOf(
         checks: applianceChecksOf(runtime, keys, bound),
         authenticationTimeoutMs: runtime.config.pushes.authenticationSeconds * 1000,
         connectionsPerSource: runtime.config.pushes.connectionsPerSource,
-        onExec: sshPushHandler(pushDeps(runtime)),
+        onExec: sshPushHandler(pushDeps(runtime, health)),
       });
-      return [
-        httpsAppListener(
-          createStatusServer(web),
-          'servers.status.port',
-          servers.status.host,
-          servers.status.port,
-        ),
-        ssh,
-      ];
+      const api = httpsAppListener(
+        createStatusServer(web, applianceApiOf(runtime, keys, bound)),
+        'servers.status.port',
+        servers.status.host,
+        servers.status.port,
+      );
+      return [sweepingHeartbeats(api, runtime), stoppingHealth(ssh, health)];
     }
-    case 'log':
+    case 'log': {
+      const health = storeHealthOf(runtime, metrics);
       return [
         createSshDoor({
           door: 'log',
@@ -102,7 +110,7 @@ export function listenersOf(
           checks: applianceChecksOf(runtime, keys, bound),
           authenticationTimeoutMs: runtime.config.pushes.authenticationSeconds * 1000,
           connectionsPerSource: runtime.config.pushes.connectionsPerSource,
-          onExec: sshPushHandler(pushDeps(runtime)),
+          onExec: sshPushHandler(pushDeps(runtime, health)),
         }),
         createTlsDoor({
           key: 'servers.log.tlsPort',
@@ -114,10 +122,42 @@ export function listenersOf(
           checks: applianceChecksOf(runtime, keys, bound),
           authenticationTimeoutMs: runtime.config.pushes.authenticationSeconds * 1000,
           connectionsPerSource: runtime.config.pushes.connectionsPerSource,
-          pushes: pushDeps(runtime),
+          pushes: pushDeps(runtime, health),
         }),
-      ];
+      ].map((door) => stoppingHealth(door, health));
+    }
   }
+}
+
+/** One per runtime: the log and status doors of a process share what they know of the store. */
+const storeHealths = new WeakMap<Runtime, StoreHealth>();
+
+export function storeHealthOf(runtime: Runtime, metrics: Metrics): StoreHealth {
+  const known = storeHealths.get(runtime);
+  if (known !== undefined) return known;
+  const health = new StoreHealth({
+    store: runtime.store,
+    areasDir: runtime.paths.areasDir,
+    clock: runtime.clock,
+    logger: runtime.logger.child({ component: 'store-health' }),
+    gauge: metrics.storeWritable,
+    probeIntervalMs: PROBE_INTERVAL_MS,
+  });
+  storeHealths.set(runtime, health);
+  return health;
+}
+
+/** Stopping a door also ends the store's probing, which must not outlive the database. */
+function stoppingHealth(door: Listener, health: StoreHealth): Listener {
+  return {
+    key: door.key,
+    host: door.host,
+    start: () => door.start(),
+    stop: async (graceMs) => {
+      await door.stop(graceMs);
+      await health.stop();
+    },
+  };
 }
 
 function casDeps(
@@ -166,6 +206,43 @@ function casClientOf(
   };
 }
 
+/** The appliance API checks tickets for its own casService URL, from configuration (C26). */
+function applianceApiOf(runtime: Runtime, keys: KeyMaterial, bound: BoundPorts): ApplianceApiDeps {
+  const endpoints = () => endpointsOf(runtime.config, bound, runtime.paths.caCertificate);
+  return {
+    clock: runtime.clock,
+    heartbeatTimeoutSeconds: runtime.config.servers.status.heartbeatTimeoutSeconds,
+    validateTicket: createApplianceTicketValidator({
+      casUrl: () => endpoints().cas.url,
+      serviceUrl: () => endpoints().status.casService,
+      ca: keys.tls.ca,
+    }),
+  };
+}
+
+/** The heartbeat sweeper runs while the status server's HTTPS listener does. */
+function sweepingHeartbeats(api: Listener, runtime: Runtime): Listener {
+  const deps = {
+    store: runtime.store,
+    clock: runtime.clock,
+    logger: runtime.logger.child({ server: 'status', task: 'heartbeat-sweep' }),
+    heartbeatTimeoutSeconds: runtime.config.servers.status.heartbeatTimeoutSeconds,
+  };
+  let sweeper: HeartbeatSweeper | null = null;
+  return {
+    key: api.key,
+    host: api.host,
+    start: async () => {
+      const port = await api.start();
+      sweeper = startHeartbeatSweeper(deps, sweepTiming(deps.heartbeatTimeoutSeconds));
+      return port;
+    },
+    stop: async (graceMs) => {
+      await Promise.all([api.stop(graceMs), sweeper?.stop()]);
+    },
+  };
+}
+
 function applianceChecksOf(
   runtime: Runtime,
   keys: KeyMaterial,
@@ -178,9 +255,10 @@ function applianceChecksOf(
   });
 }
 
-function pushDeps(runtime: Runtime): PushDeps {
+function pushDeps(runtime: Runtime, health: StoreHealth): PushDeps {
   const { pushes } = runtime.config;
   return {
+    health,
     store: runtime.store,
     areasDir: runtime.paths.areasDir,
     clock: runtime.clock,

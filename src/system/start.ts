@@ -43,7 +43,7 @@ export async function startSystem(
     ),
   ];
 
-  const tasks = names.flatMap((name) => tasksOf(name, runtime));
+  const tasks = names.flatMap((name) => tasksOf(name, runtime, metrics));
   const started: Listener[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(started.reverse().map((listener) => listener.stop(SHUTDOWN_GRACE_MS)));

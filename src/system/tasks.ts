@@ -1,6 +1,11 @@
 import type { ServerName } from '../config/schema.js';
+import { startRecountSchedule, type RecountSchedule } from '../ingest/recount-schedule.js';
+import { startPurgeSchedule, type PurgeSchedule } from '../ingest/retention.js';
 import { startIngestWorker, type IngestWorker } from '../ingest/worker.js';
+import type { StoreHealth } from '../logserver/store-health.js';
+import type { Metrics } from '../metrics/registry.js';
 import type { Runtime } from './runtime.js';
+import { storeHealthOf } from './servers.js';
 
 /** Work a server does in the background, beside its listening sockets. */
 export interface BackgroundTask {
@@ -10,12 +15,21 @@ export interface BackgroundTask {
   stop(): Promise<void>;
 }
 
-/** The log server reads what it receives into the store: ingestion runs beside its doors. */
-export function tasksOf(name: ServerName, runtime: Runtime): BackgroundTask[] {
-  return name === 'log' ? [ingestTask(runtime)] : [];
+/**
+ * The log server reads what it receives into the store: ingestion runs beside its doors, and
+ * so does the retention purge, which removes what ingestion stored once it is old enough.
+ */
+export function tasksOf(name: ServerName, runtime: Runtime, metrics: Metrics): BackgroundTask[] {
+  if (name !== 'log') return [];
+  return [
+    ingestTask(runtime, storeHealthOf(runtime, metrics)),
+    purgeTask(runtime),
+    recountTask(runtime),
+  ];
 }
 
-function ingestTask(runtime: Runtime): BackgroundTask {
+/** A commit that fails for the store's own reasons raises the same alarm the doors raise. */
+function ingestTask(runtime: Runtime, health: StoreHealth): BackgroundTask {
   let worker: IngestWorker | null = null;
   return {
     name: 'ingest',
@@ -29,6 +43,10 @@ function ingestTask(runtime: Runtime): BackgroundTask {
           settings: ingestSettings(runtime),
         },
         { pollMs: runtime.config.ingest.pollMilliseconds, retryMs: 5_000 },
+        {
+          onFailure: (error) => health.noteFailure(error, { task: 'ingest' }),
+          paused: () => !health.writable,
+        },
       );
     },
     stop: async () => {
@@ -44,5 +62,54 @@ export function ingestSettings(runtime: Runtime) {
     batchLines: ingest.batchLines,
     settleMs: ingest.settleSeconds * 1000,
     incidentWindowMs: ingest.incidentWindowMinutes * 60_000,
+  };
+}
+
+/** Hourly; the first run waits a little, so that a starting server is not slowed by it. */
+const PURGE_TIMING = { firstDelayMs: 30_000, intervalMs: 3_600_000 };
+
+function purgeTask(runtime: Runtime): BackgroundTask {
+  let schedule: PurgeSchedule | null = null;
+  return {
+    name: 'purge',
+    start: () => {
+      schedule = startPurgeSchedule(
+        {
+          store: runtime.store,
+          areasDir: runtime.paths.areasDir,
+          clock: runtime.clock,
+          logger: runtime.logger.child({ task: 'purge' }),
+          policy: runtime.config.retention,
+        },
+        PURGE_TIMING,
+      );
+    },
+    stop: async () => {
+      await schedule?.stop();
+    },
+  };
+}
+
+const RECOUNT_INTERVAL_MS = 5 * 60_000;
+
+/** Each customer's incidents of the day before, rebuilt from 02:00 in the customer's zone. */
+function recountTask(runtime: Runtime): BackgroundTask {
+  let schedule: RecountSchedule | null = null;
+  return {
+    name: 'incident-recount',
+    start: () => {
+      schedule = startRecountSchedule(
+        {
+          store: runtime.store,
+          clock: runtime.clock,
+          logger: runtime.logger.child({ task: 'incident-recount' }),
+          incidentWindowMs: runtime.config.ingest.incidentWindowMinutes * 60_000,
+        },
+        RECOUNT_INTERVAL_MS,
+      );
+    },
+    stop: async () => {
+      await schedule?.stop();
+    },
   };
 }

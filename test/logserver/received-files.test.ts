@@ -343,6 +343,7 @@ describe.each(ENGINES)('pushes recorded on %s', (engine) => {
           ingestedLength: 0,
           ingestedSha256: null,
           ingestedAt: null,
+          ingestOutcome: null,
         },
       ]);
       expect(await lastLogReceivedAt()).toBe(at);

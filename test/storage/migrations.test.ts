@@ -74,7 +74,13 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
   it('backs up every table except the sign-on state', () => {
     const ephemeral = DATA_TABLES.filter((table) => table.ephemeral === true);
     expect(ephemeral.map((table) => table.name).sort()).toEqual(
-      ['cas_tickets', 'logon_throttle', 'sso_sessions', 'web_sessions'].sort(),
+      [
+        'appliance_sessions',
+        'cas_tickets',
+        'logon_throttle',
+        'sso_sessions',
+        'web_sessions',
+      ].sort(),
     );
     expect(BACKUP_TABLES).toHaveLength(DATA_TABLES.length - ephemeral.length);
   });

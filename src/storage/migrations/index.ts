@@ -6,6 +6,8 @@ import { cas } from './002-cas.js';
 import { secondFactor } from './003-second-factor.js';
 import { receivedFiles } from './004-received-files.js';
 import { ingest } from './005-ingest.js';
+import { alarms } from './006-alarms.js';
+import { status } from './007-status.js';
 
 /** Every migration, in order. Names never change once released. */
 export function migrations(engine: Engine): Record<string, Migration> {
@@ -15,5 +17,7 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '003-second-factor': secondFactor(),
     '004-received-files': receivedFiles(engine),
     '005-ingest': ingest(engine),
+    '006-alarms': alarms(engine),
+    '007-status': status(engine),
   };
 }
