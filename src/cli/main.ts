@@ -9,6 +9,7 @@ import { registerLogs } from './commands/logs.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerProduct } from './commands/product.js';
 import { registerPurge } from './commands/purge.js';
+import { registerSimulate } from './commands/simulate.js';
 import { registerStats } from './commands/stats.js';
 import { registerUp } from './commands/up.js';
 
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<void> {
   registerProduct(program);
   registerLogs(program);
   registerPurge(program);
+  registerSimulate(program);
 
   try {
     await program.parseAsync(argv);
