@@ -127,6 +127,7 @@ describe.each(ENGINES)('customer accounts on %s', (engine) => {
         purged: 0,
         incidents: 0,
         cases: 0,
+        parseWarnings: 0,
       },
     ]);
   });
