@@ -1,4 +1,6 @@
 import { httpsHealth } from './https-health.js';
+import { ingestBenchmark } from './ingest/ingest-bench.js';
+import { threatProfileBenchmark } from './ingest/profile-bench.js';
 import { rsyncPush } from './rsync-push.js';
 
 /** One benchmark's outcome: a ratio against a reference measured in the same run. */
@@ -26,6 +28,8 @@ export type BenchOutcome = BenchResult | BenchNote;
 const BENCHMARKS: Record<string, () => Promise<BenchOutcome | BenchOutcome[]>> = {
   'https-health': httpsHealth,
   'rsync-push': rsyncPush,
+  ingest: ingestBenchmark,
+  'threat-profile': threatProfileBenchmark,
 };
 
 function report(outcome: BenchOutcome): string {

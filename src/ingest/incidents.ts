@@ -109,8 +109,11 @@ export async function foldIntoIncidents(
     extended.add(incident);
   }
 
-  if (opened.length > 0) {
-    const rows = opened.map((group) => ({ customerId, rule: SAME_THREAT_SAME_HOST, ...group }));
+  // A scan of thousands of hosts opens thousands at once: stay below the parameter limits.
+  for (let start = 0; start < opened.length; start += UPDATES_PER_STATEMENT) {
+    const rows = opened
+      .slice(start, start + UPDATES_PER_STATEMENT)
+      .map((group) => ({ customerId, rule: SAME_THREAT_SAME_HOST, ...group }));
     await db.insertInto('incidents').values(rows).execute();
   }
   await extendIncidents(db, engine, [...extended]);

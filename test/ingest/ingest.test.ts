@@ -199,6 +199,15 @@ describe.each(ENGINES)('ingestion on %s', (engine) => {
     expect((await bench.counts()).incidents).toBe(2);
   });
 
+  it('opens thousands of incidents in one batch (a scan of many hosts)', async () => {
+    bench = await ingestBench(engine, { batchLines: 5000 });
+    const scan = (index: number) =>
+      detectionLine(1, { dst: `10.${index >> 8}.${index & 255}.1`, dhost: `pc-${index}` });
+    await bench.deliver('scan.log', lines(5000, scan));
+    await bench.ingestAll();
+    expect(await bench.counts()).toMatchObject({ detections: 5000, incidents: 5000 });
+  });
+
   it('keeps hourly summaries that agree with the stored detections', async () => {
     bench = await ingestBench(engine);
     await bench.deliver('s.log', `${lines(50, detectionLine)}${APP_FILTER}\n`);
