@@ -52,21 +52,11 @@ export function ddiFile(count: number, seed = 1): Buffer {
  * normalising and committing every batch with its summaries, incidents and counters.
  */
 export async function timeIngest(bench: BenchStore, bytes: Buffer, name: string): Promise<Timed> {
-  const clock = fixedClock(new Date(RECEIVED_AT));
-  const customer = await addBenchCustomer(bench.store, name, clock);
+  const { customer, fileId, clock } = await recordBenchFile(bench, name, bytes);
   const target = receivedFilePath(bench.areasDir, customer.customerId, customer.guid, 'ddi.log');
   await mkdir(path.dirname(target), { recursive: true });
   await writeFile(`${target}.tmp`, bytes);
   await rename(`${target}.tmp`, target);
-  const file = {
-    customerId: customer.customerId,
-    productId: customer.productId,
-    name: 'ddi.log',
-    size: bytes.length,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-    mtime: Math.floor(RECEIVED_AT / 1000),
-  };
-  const fileId = await recordReceivedFile(bench.store, file, clock);
   const version = (await pendingVersions(bench.store.db, 100)).find((v) => v.id === fileId);
   if (version === undefined) throw new Error('the landed file is not waiting for ingestion');
   const deps = {
@@ -147,4 +137,20 @@ export async function timeBareInsert(
 
 export function secondsSince(started: bigint): number {
   return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+/** A new customer's appliance and the received_files row of `bytes` as its `ddi.log`. */
+export async function recordBenchFile(bench: BenchStore, name: string, bytes: Buffer) {
+  const clock = fixedClock(new Date(RECEIVED_AT));
+  const customer = await addBenchCustomer(bench.store, name, clock);
+  const file = {
+    customerId: customer.customerId,
+    productId: customer.productId,
+    name: 'ddi.log',
+    size: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    mtime: Math.floor(RECEIVED_AT / 1000),
+  };
+  const fileId = await recordReceivedFile(bench.store, file, clock);
+  return { customer, fileId, clock };
 }

@@ -6,11 +6,9 @@ import { ingestFrame, type IngestedLine, type LineSource } from '../../src/inges
 import { parseLine } from '../../src/ingest/parsers/detect-format.js';
 import { Framer, type Frame } from '../../src/ingest/parsers/framing.js';
 import { SummaryTally } from '../../src/ingest/summaries.js';
-import { recordReceivedFile } from '../../src/logserver/received-files.js';
-import { fixedClock } from '../../src/shared/clock.js';
 import type { RowOwner } from './ddi-line.js';
-import { addBenchCustomer, type BenchStore } from './engines.js';
-import { INGEST_SETTINGS, RECEIVED_AT, secondsSince } from './ingest-run.js';
+import type { BenchStore } from './engines.js';
+import { INGEST_SETTINGS, RECEIVED_AT, recordBenchFile, secondsSince } from './ingest-run.js';
 
 export interface Phase {
   name: string;
@@ -83,18 +81,8 @@ export async function ingestPhases(bench: BenchStore, bytes: Buffer): Promise<Ph
 }
 
 async function receivedFile(bench: BenchStore, bytes: Buffer): Promise<RowOwner> {
-  const clock = fixedClock(new Date(RECEIVED_AT));
-  const customer = await addBenchCustomer(bench.store, 'phases', clock);
-  const file = {
-    customerId: customer.customerId,
-    productId: customer.productId,
-    name: 'ddi.log',
-    size: bytes.length,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-    mtime: Math.floor(RECEIVED_AT / 1000),
-  };
-  const receivedFileId = await recordReceivedFile(bench.store, file, clock);
-  return { customerId: customer.customerId, productId: customer.productId, receivedFileId };
+  const { customer, fileId } = await recordBenchFile(bench, 'phases', bytes);
+  return { customerId: customer.customerId, productId: customer.productId, receivedFileId: fileId };
 }
 
 /** Runs one batch's steps, each timed alone, and commits it after the previous one. */
