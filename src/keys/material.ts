@@ -53,11 +53,8 @@ export async function ensureKeyMaterial(
       },
     );
   });
-  const sshHostKey = await ensureFile(
-    paths.sshHostKey,
-    logger,
-    () => ssh2.utils.generateKeyPairSync('ed25519').private,
-  );
+  const sshHostKey = await ensureFile(paths.sshHostKey, logger, generateSshHostKey);
+  checkSshHostKey(paths.sshHostKey, sshHostKey);
   const secretsKey = await ensureFile(paths.secretsKey, logger, () =>
     randomBytes(32).toString('base64'),
   );
@@ -80,6 +77,28 @@ export async function ensureSecretBox(paths: DataPaths, logger: Logger): Promise
     randomBytes(32).toString('base64'),
   );
   return SecretBox.fromBase64(secretsKey.trim(), paths.secretsKey);
+}
+
+/**
+ * ssh2's generator writes an OpenSSH key that its own parser refuses about once in 300 tries,
+ * which would stop the SSH door from starting; a fresh key is drawn until one parses.
+ */
+export function generateSshHostKey(): string {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const key = ssh2.utils.generateKeyPairSync('ed25519').private;
+    if (!(ssh2.utils.parseKey(key) instanceof Error)) return key;
+  }
+  throw new AppError('startup_failed', 'cannot generate an SSH host key that parses');
+}
+
+function checkSshHostKey(file: string, key: string): void {
+  const parsed = ssh2.utils.parseKey(key);
+  if (!(parsed instanceof Error)) return;
+  throw new AppError(
+    'startup_failed',
+    `${file} is not a usable SSH host key (${parsed.message}); replace it or remove it to have` +
+      ' a new one generated',
+  );
 }
 
 async function ensureTls(
