@@ -28,7 +28,17 @@ export interface StoreLocation {
   /** A postgres:// URL, or null for the embedded SQLite file. */
   url: string | null;
   sqliteFile: string;
+  /**
+   * How long a PostgreSQL statement waits for a lock another session holds before it fails
+   * (10 s unless set): a table locked by hand or by a stuck client then refuses writes, which
+   * back-pressure reports, instead of hanging every push behind it.
+   */
+  lockTimeoutMs?: number;
 }
+
+const LOCK_TIMEOUT_MS = 10_000;
+/** A session idle inside a transaction holds its locks; after this it is ended. */
+const IDLE_IN_TRANSACTION_MS = 60_000;
 
 // Times (epoch ms) and counters are bigint columns; they stay far below 2^53, so they are read
 // as numbers, the same as from SQLite.
@@ -37,7 +47,9 @@ pg.types.setTypeParser(pg.types.builtins.INT8, Number);
 /** Opens the database and proves it answers, or fails with one line naming the problem. */
 export async function openStore(location: StoreLocation): Promise<Store> {
   const { engine, raw, sqlite } =
-    location.url === null ? openSqlite(location.sqliteFile) : openPostgres(location.url);
+    location.url === null
+      ? openSqlite(location.sqliteFile)
+      : openPostgres(location.url, location.lockTimeoutMs ?? LOCK_TIMEOUT_MS);
   const db = raw.withPlugin(new CamelCasePlugin()) as unknown as Db;
 
   try {
@@ -88,11 +100,14 @@ function openSqlite(file: string): Opened {
   };
 }
 
-function openPostgres(url: string): Opened {
+function openPostgres(url: string, lockTimeoutMs: number): Opened {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
     connectionTimeoutMillis: 5_000,
+    options:
+      `-c lock_timeout=${Math.trunc(lockTimeoutMs)}` +
+      ` -c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,
   });
   // An idle client that loses its server must not take the process down.
   pool.on('error', () => undefined);

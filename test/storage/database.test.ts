@@ -117,6 +117,28 @@ describe('openStore', () => {
   );
 });
 
+describe.runIf(ENGINES.includes('postgres'))('a PostgreSQL table held locked', () => {
+  it('fails a write after the lock timeout instead of hanging it', async () => {
+    const database = await scratchDatabase('postgres');
+    const location = { url: database.url, sqliteFile: database.sqliteFile };
+    const holder = await openStore(location);
+    const store = await openStore({ ...location, lockTimeoutMs: 300 });
+    try {
+      await sql`create table held (n integer)`.execute(holder.raw);
+      await holder.raw.transaction().execute(async (trx) => {
+        await sql`lock table held in access exclusive mode`.execute(trx);
+        await expect(sql`insert into held values (1)`.execute(store.raw)).rejects.toThrow(
+          /lock timeout/,
+        );
+      });
+    } finally {
+      await store.close();
+      await holder.close();
+      await database.drop();
+    }
+  });
+});
+
 describe('redactUrl', () => {
   it('hides the password and keeps the rest', () => {
     expect(redactUrl(`postgres://tmsp:${PASSWORD}@db.internal:5432/tmsp?sslmode=require`)).toBe(
