@@ -45,6 +45,10 @@ export const DEFAULT_CONFIG: Config = {
     // Appliances behind one NAT address share it; one appliance rarely needs more than two.
     connectionsPerSource: 64,
     authenticationSeconds: 30,
+    // A push of one file takes minutes; hours without an end is a stuck appliance.
+    stuckTransferHours: 6,
+    // A resumed push finds its partial file only while it is kept.
+    interruptedFilesDays: 7,
   },
   ingest: {
     // DDI CEF lines with long URLs and many custom fields reach a few KiB; 64 KiB is ample.

@@ -88,6 +88,10 @@ export const configSchema = z.strictObject({
     maxPushBytes: z.number().int().min(1),
     connectionsPerSource: z.number().int().min(1).max(100_000),
     authenticationSeconds: z.number().int().min(1).max(600),
+    /** A temporary file of a push older than this is reported as a stuck transfer. */
+    stuckTransferHours: z.number().int().min(1).max(8_760),
+    /** Interrupted pushes' files (incoming/, partial/) older than this are deleted. */
+    interruptedFilesDays: retentionDays,
   }),
   /** How received files are read into detections and other events. */
   ingest: z.strictObject({

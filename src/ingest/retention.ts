@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../shared/clock.js';
-import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
+import { startPeriodic, type PeriodicRun, type PeriodicTiming } from '../shared/periodic.js';
 import type { Db, Store } from '../storage/database.js';
 import { inTransaction } from '../storage/transaction.js';
 import { retireRawFiles } from './raw-file-retention.js';
@@ -91,45 +91,17 @@ export async function purgeExpired(deps: PurgeDeps): Promise<PurgeReport> {
   return report;
 }
 
-export interface PurgeTiming {
-  firstDelayMs: number;
-  intervalMs: number;
-}
-
-export interface PurgeSchedule {
-  /** Lets the chunk in hand commit, then ends. */
-  stop(): Promise<void>;
-}
+export type PurgeTiming = PeriodicTiming;
+export type PurgeSchedule = PeriodicRun;
 
 /** Purges now and then in the background; a failed run is logged and tried again later. */
 export function startPurgeSchedule(deps: PurgeDeps, timing: PurgeTiming): PurgeSchedule {
-  let stopped = false;
-  let running: Promise<void> = Promise.resolve();
-  let timer: NodeJS.Timeout | null = null;
-  const later = (delayMs: number): void => {
-    timer = setTimeout(run, delayMs);
-    timer.unref();
-  };
-  const run = (): void => {
-    timer = null;
-    running = purgeExpired({ ...deps, stopping: () => stopped }).then(
-      () => undefined,
-      (error: unknown) => {
-        deps.logger.error({ err: describeError(error) }, 'retention purge failed; trying later');
-      },
-    );
-    void running.then(() => {
-      if (!stopped) later(timing.intervalMs);
-    });
-  };
-  later(timing.firstDelayMs);
-  return {
-    stop: async () => {
-      stopped = true;
-      if (timer !== null) clearTimeout(timer);
-      await running;
-    },
-  };
+  return startPeriodic(
+    (isStopping) => purgeExpired({ ...deps, stopping: isStopping }),
+    timing,
+    deps.logger,
+    'retention purge failed; trying later',
+  );
 }
 
 function stopping(deps: PurgeDeps): boolean {

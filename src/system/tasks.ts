@@ -2,8 +2,10 @@ import type { ServerName } from '../config/schema.js';
 import { startRecountSchedule, type RecountSchedule } from '../ingest/recount-schedule.js';
 import { startPurgeSchedule, type PurgeSchedule } from '../ingest/retention.js';
 import { startIngestWorker, type IngestWorker } from '../ingest/worker.js';
+import { sweepLeftovers } from '../logserver/leftovers.js';
 import type { StoreHealth } from '../logserver/store-health.js';
 import type { Metrics } from '../metrics/registry.js';
+import { startPeriodic, type PeriodicRun } from '../shared/periodic.js';
 import type { Runtime } from './runtime.js';
 import { storeHealthOf } from './servers.js';
 
@@ -17,7 +19,8 @@ export interface BackgroundTask {
 
 /**
  * The log server reads what it receives into the store: ingestion runs beside its doors, and
- * so does the retention purge, which removes what ingestion stored once it is old enough.
+ * so do the retention purge, which removes what ingestion stored once it is old enough, the
+ * incident recount and the sweep of interrupted pushes' files.
  */
 export function tasksOf(name: ServerName, runtime: Runtime, metrics: Metrics): BackgroundTask[] {
   if (name !== 'log') return [];
@@ -25,6 +28,7 @@ export function tasksOf(name: ServerName, runtime: Runtime, metrics: Metrics): B
     ingestTask(runtime, storeHealthOf(runtime, metrics)),
     purgeTask(runtime),
     recountTask(runtime),
+    leftoversTask(runtime),
   ];
 }
 
@@ -110,6 +114,38 @@ function recountTask(runtime: Runtime): BackgroundTask {
     },
     stop: async () => {
       await schedule?.stop();
+    },
+  };
+}
+
+const HOUR_MS = 3_600_000;
+
+/** Unfinished files of interrupted pushes: reported once stuck, deleted once stale (C16). */
+function leftoversTask(runtime: Runtime): BackgroundTask {
+  let run: PeriodicRun | null = null;
+  const { pushes } = runtime.config;
+  const logger = runtime.logger.child({ task: 'leftovers' });
+  return {
+    name: 'leftovers',
+    start: () => {
+      run = startPeriodic(
+        () =>
+          sweepLeftovers(
+            runtime.paths.areasDir,
+            {
+              now: runtime.clock.now().getTime(),
+              stuckAfterMs: pushes.stuckTransferHours * HOUR_MS,
+              deleteAfterMs: pushes.interruptedFilesDays * 24 * HOUR_MS,
+            },
+            logger,
+          ),
+        PURGE_TIMING,
+        logger,
+        'sweeping interrupted push files failed; trying later',
+      );
+    },
+    stop: async () => {
+      await run?.stop();
     },
   };
 }
