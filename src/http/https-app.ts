@@ -1,19 +1,16 @@
 import Fastify, { LogController, type FastifyError } from 'fastify';
 import { sql } from 'kysely';
 
-import type { KeyMaterial } from '../keys/material.js';
-import type { Metrics } from '../metrics/registry.js';
 import { isAppError } from '../shared/errors.js';
-import type { Logger } from '../shared/log.js';
-import type { Store } from '../storage/database.js';
+import { isDatabaseFailure } from '../storage/errors.js';
+import type { WebServerDeps } from './web-server.js';
 
-export interface HttpsAppOptions {
+export interface HttpsAppOptions extends WebServerDeps {
   server: string;
-  tls: KeyMaterial['tls'];
-  store: Store;
-  metrics: Metrics;
-  logger: Logger;
 }
+
+/** How long a client told the store is unavailable waits before it tries again. */
+const STORE_RETRY_SECONDS = 30;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'strict-transport-security': 'max-age=31536000',
@@ -65,6 +62,15 @@ export function createHttpsApp(options: HttpsAppOptions) {
       return reply
         .status(error.statusCode)
         .send({ error: 'invalid_request', message: error.message });
+    }
+    if (isDatabaseFailure(error)) {
+      if (options.onStoreFailure === undefined)
+        request.log.error({ err: error, url: request.url }, 'the store refused a request');
+      else options.onStoreFailure(error);
+      return reply.status(503).header('retry-after', String(STORE_RETRY_SECONDS)).send({
+        error: 'unavailable',
+        message: 'the store cannot take this now; try again later',
+      });
     }
     request.log.error({ err: error, url: request.url }, 'request failed');
     return reply.status(500).send({ error: 'internal_error', message: 'internal error' });

@@ -9,4 +9,9 @@ export interface WebServerDeps {
   tls: KeyMaterial['tls'];
   metrics: Metrics;
   logger: Logger;
+  /**
+   * Told of each request that failed because the store could not take it (the answer is 503):
+   * the status server raises the same alarm as the log doors.
+   */
+  onStoreFailure?: (error: unknown) => void;
 }

@@ -88,8 +88,12 @@ export function listenersOf(
         connectionsPerSource: runtime.config.pushes.connectionsPerSource,
         onExec: sshPushHandler(pushDeps(runtime, health)),
       });
+      const statusWeb = {
+        ...web,
+        onStoreFailure: (error: unknown) => health.noteFailure(error, { server: 'status' }),
+      };
       const api = httpsAppListener(
-        createStatusServer(web, applianceApiOf(runtime, keys, bound)),
+        createStatusServer(statusWeb, applianceApiOf(runtime, keys, bound)),
         'servers.status.port',
         servers.status.host,
         servers.status.port,
