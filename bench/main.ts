@@ -1,3 +1,4 @@
+import { heartbeatBenchmark } from './heartbeats/heartbeat-bench.js';
 import { httpsHealth } from './https-health.js';
 import { ingestBenchmark } from './ingest/ingest-bench.js';
 import { threatProfileBenchmark } from './ingest/profile-bench.js';
@@ -30,6 +31,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchOutcome | BenchOutcome[]>> =
   'rsync-push': rsyncPush,
   ingest: ingestBenchmark,
   'threat-profile': threatProfileBenchmark,
+  heartbeats: heartbeatBenchmark,
 };
 
 function report(outcome: BenchOutcome): string {

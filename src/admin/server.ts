@@ -4,12 +4,19 @@ import { mountSignOn, type CasClientDeps } from '../cas-client/sign-on.js';
 import { createHttpsApp, type HttpsApp } from '../http/https-app.js';
 import type { WebServerDeps } from '../http/web-server.js';
 import { renderSignedInPage } from '../web/sign-on-pages.js';
+import { type CaseAdminDeps, mountCaseRoutes } from './case-routes.js';
 import { mountLogExport } from './log-export-route.js';
+import { mountPatternRoutes, type PatternAdminDeps } from './pattern-routes.js';
 
 export const ADMIN_BASE_PATH = '/admin';
 
 /** The administrative console's HTTPS server: provider administrators only, through CAS. */
-export function createAdminServer(deps: WebServerDeps, cas: CasClientDeps): HttpsApp {
+export function createAdminServer(
+  deps: WebServerDeps,
+  cas: CasClientDeps,
+  patterns?: PatternAdminDeps,
+  cases?: CaseAdminDeps,
+): HttpsApp {
   const app = createHttpsApp({ server: 'admin', ...deps });
   const signOn = mountSignOn(
     app,
@@ -29,6 +36,10 @@ export function createAdminServer(deps: WebServerDeps, cas: CasClientDeps): Http
     return reply.type('text/html; charset=utf-8').send(renderSignedInPage(view));
   });
   mountLogExport(app, signOn, { store: deps.store, clock: cas.clock });
+  if (cases !== undefined) mountCaseRoutes(app, signOn, { ...cases, ...deps, ...cas });
+  if (patterns !== undefined) {
+    mountPatternRoutes(app, signOn, { ...patterns, ...deps, ...cas });
+  }
   return app;
 }
 

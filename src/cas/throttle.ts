@@ -11,6 +11,8 @@ export interface ThrottleState {
   blocked: boolean;
   /** Attempts counted in the current window, this one included. */
   attempts: number;
+  /** While blocked: until when (epoch ms), for a Retry-After. */
+  lockedUntil: number | null;
 }
 
 /**
@@ -38,21 +40,22 @@ export async function countAttempt(
       store.engine === 'postgres' ? query.forUpdate() : query
     ).executeTakeFirstOrThrow();
     if (row.lockedUntil !== null && row.lockedUntil > at)
-      return { blocked: true, attempts: row.failures };
+      return { blocked: true, attempts: row.failures, lockedUntil: row.lockedUntil };
 
     const windowOver = at - row.windowStartedAt > policy.windowSeconds * 1000;
     const attempts = windowOver ? 1 : row.failures + 1;
     const blocked = attempts > policy.maxFailures;
+    const lockedUntil = blocked ? at + policy.lockSeconds * 1000 : null;
     await db
       .updateTable('logonThrottle')
       .set({
         failures: blocked ? 0 : attempts,
         windowStartedAt: windowOver || blocked ? at : row.windowStartedAt,
-        lockedUntil: blocked ? at + policy.lockSeconds * 1000 : null,
+        lockedUntil,
       })
       .where('key', '=', key)
       .execute();
-    return { blocked, attempts };
+    return { blocked, attempts, lockedUntil };
   });
 }
 

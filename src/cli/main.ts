@@ -7,6 +7,7 @@ import { registerCas } from './commands/cas.js';
 import { registerCustomer } from './commands/customer.js';
 import { registerLogs } from './commands/logs.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerPattern } from './commands/pattern.js';
 import { registerProduct } from './commands/product.js';
 import { registerPurge } from './commands/purge.js';
 import { registerSimulate } from './commands/simulate.js';
@@ -30,6 +31,7 @@ export async function main(argv: string[]): Promise<void> {
   registerAdmin(program);
   registerCas(program);
   registerProduct(program);
+  registerPattern(program);
   registerLogs(program);
   registerPurge(program);
   registerSimulate(program);

@@ -69,6 +69,15 @@ export const DEFAULT_CONFIG: Config = {
     summariesDays: 730,
     incidentsDays: 730,
   },
+  patterns: {
+    // A Threat Mitigator loads a pattern within minutes and heartbeats every few.
+    confirmSeconds: 1_800,
+    maxBytes: 64 * 1024 ** 2,
+  },
+  forensics: {
+    // A package holds a few samples and their traces, not whole disk images.
+    maxBytes: 500 * 1024 ** 2,
+  },
   log: { level: 'info', format: 'auto' },
 };
 

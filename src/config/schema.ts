@@ -118,6 +118,26 @@ export const configSchema = z.strictObject({
     summariesDays: retentionDays,
     incidentsDays: retentionDays,
   }),
+  /** Custom patterns for Threat Mitigators. */
+  patterns: z.strictObject({
+    /** A deployment whose version no heartbeat reports within this is failed and retried. */
+    confirmSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(7 * 86_400),
+    /** The largest pattern file an upload may bring. */
+    maxBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024 ** 3),
+  }),
+  /** Forensic data packages Threat Mitigators upload to the status server. */
+  forensics: z.strictObject({
+    /** The largest package: a larger one is refused before its body is read (C48). */
+    maxBytes: z.number().int().min(1),
+  }),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     format: z.enum(['auto', 'json', 'pretty']),

@@ -9,7 +9,7 @@ import type { Logger } from '../shared/log.js';
 import type { Store } from '../storage/database.js';
 import type { ApplianceAccount } from './appliance-checks.js';
 import { ApplianceArea } from './area.js';
-import { claimProductForPush, recordReceivedFile } from './received-files.js';
+import { claimProductForPush, type NewReceivedFile, recordReceivedFile } from './received-files.js';
 import { asStoreFailure } from './store-failures.js';
 import type { StoreHealth } from './store-health.js';
 
@@ -21,6 +21,13 @@ export interface PushDeps {
   limits: PushLimits;
   /** Shared by every door of the process: a store that refuses writes refuses new pushes. */
   health: StoreHealth;
+  /** Records each stored file: as a received log file unless a door records some otherwise. */
+  recordStored?: (file: PushedFile) => Promise<void>;
+}
+
+/** A file a push stored in an appliance's area, with whose it is. */
+export interface PushedFile extends NewReceivedFile {
+  guid: string;
 }
 
 /** An authenticated appliance and the push it asked for. */
@@ -72,7 +79,9 @@ async function receiveIntoArea(
     root: applianceAreaRoot(deps.areasDir, call.account.customerId, product.guid),
     onStored: async (file) => {
       const recorded = { ...file, customerId: call.account.customerId, productId: product.id };
-      await recordReceivedFile(deps.store, recorded, deps.clock).catch((error: unknown) => {
+      const record =
+        deps.recordStored ?? ((stored) => recordReceivedFile(deps.store, stored, deps.clock));
+      await record({ ...recorded, guid: product.guid }).catch((error: unknown) => {
         throw asStoreFailure(error);
       });
     },

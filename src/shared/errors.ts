@@ -12,7 +12,12 @@ export type ErrorCode =
   | 'invalid_input'
   | 'forbidden'
   | 'unauthenticated'
-  | 'unavailable';
+  | 'unavailable'
+  | 'too_large'
+  | 'range_not_satisfiable'
+  | 'checksum_mismatch'
+  | 'insufficient_storage'
+  | 'throttled';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   config_invalid: 500,
@@ -24,6 +29,11 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   unauthenticated: 401,
   unavailable: 503,
+  too_large: 413,
+  range_not_satisfiable: 416,
+  checksum_mismatch: 422,
+  insufficient_storage: 507,
+  throttled: 429,
 };
 
 export class AppError extends Error {

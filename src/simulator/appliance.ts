@@ -2,6 +2,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { ApplianceActivities } from './activities.js';
 import { serviceTicket, ticketGrantingTicket } from './cas-rest.js';
 import type { ApplianceSpec, FleetCounters, FleetPlan } from './fleet-types.js';
 import { identityOf, subnetOf } from './identity.js';
@@ -61,7 +62,22 @@ export async function runAppliance(
   if (intervalMs === null) return false;
   counters.online += 1;
   report(`${spec.label} ${spec.guid} online, pushing over ${spec.protocol}`);
-  const last = await live(running, session, intervalMs);
+
+  // Its own end closes what it keeps open (the pattern event stream); Ctrl-C ends it too.
+  const ended = new AbortController();
+  const activities = new ApplianceActivities({
+    label: spec.label,
+    identity: running.identity,
+    subnet: subnetOf(spec.type, spec.index),
+    random: running.random,
+    counters,
+    report,
+    stop: AbortSignal.any([stop, ended.signal]),
+  });
+  await activities.begin(session.access);
+  const last = await live(running, session, intervalMs, activities);
+  ended.abort();
+  await activities.end();
   await goOffline(running, last);
   return true;
 }
@@ -92,6 +108,7 @@ async function live(
   running: Running,
   first: StatusSession,
   intervalMs: number,
+  activities: ApplianceActivities,
 ): Promise<StatusSession> {
   const endAt = running.startedAt + running.plan.durationMs;
   let session = first;
@@ -101,6 +118,7 @@ async function live(
     await sleep(Math.min(TICK_MS, Math.max(0, endAt - Date.now())));
     if (silentNow(running.plan, running.startedAt)) continue;
     await writeLines(running);
+    await activities.tick(session.access);
     if (Date.now() >= nextHeartbeat) {
       // Sessions end (8 hours, a server restart): a refused heartbeat signs on again.
       const reply = await heartbeat(running, session, 'online');

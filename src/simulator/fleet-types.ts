@@ -43,6 +43,11 @@ export interface FleetCounters {
   pushesOk: number;
   pushesFailed: number;
   linesWritten: number;
+  ocsEvents: number;
+  forensicUploads: number;
+  patternsDeployed: number;
+  /** OCS posts, uploads and pattern steps that failed. */
+  activityFailures: number;
 }
 
 export function newCounters(): FleetCounters {
@@ -54,5 +59,9 @@ export function newCounters(): FleetCounters {
     pushesOk: 0,
     pushesFailed: 0,
     linesWritten: 0,
+    ocsEvents: 0,
+    forensicUploads: 0,
+    patternsDeployed: 0,
+    activityFailures: 0,
   };
 }

@@ -73,9 +73,13 @@ function progressLine(counters: FleetCounters, total: number, elapsedMs: number)
       ? ''
       : `, sign-on failures ${counters.signOnFailures}, heartbeat failures ` +
         `${counters.heartbeatFailures}`;
+  const activityFailures =
+    counters.activityFailures === 0 ? '' : `, other failures ${counters.activityFailures}`;
   return (
     `[${seconds}s] online ${counters.online}/${total}, heartbeats ${counters.heartbeats}, ` +
     `pushes ${counters.pushesOk} ok ${counters.pushesFailed} failed, ` +
-    `lines written ${counters.linesWritten}${failures}`
+    `lines written ${counters.linesWritten}, OCS events ${counters.ocsEvents}, ` +
+    `forensic uploads ${counters.forensicUploads}, patterns deployed ` +
+    `${counters.patternsDeployed}${failures}${activityFailures}`
   );
 }

@@ -7,7 +7,7 @@ export interface HttpsAnswer {
 }
 
 export interface HttpsCall {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
   /** The TMSP CA: appliances trust it alone, never the system's store. */
   ca: string;

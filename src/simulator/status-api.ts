@@ -13,6 +13,14 @@ export interface ApplianceIdentity {
 
 export type HeartbeatState = 'online' | 'going-offline';
 
+/** A signed-on session as the other calls of the appliance API use it. */
+export interface StatusAccess {
+  statusUrl: string;
+  /** The TMSP CA: appliances trust it alone. */
+  ca: string;
+  token: string;
+}
+
 export interface HeartbeatReply {
   heartbeatIntervalSeconds: number;
   clockSkewSeconds: number;
@@ -40,6 +48,10 @@ export class StatusSession {
     if (answer.status !== 201) throw unexpected('session request', answer);
     const { token } = JSON.parse(answer.text) as { token: string };
     return new StatusSession(statusUrl, ca, token);
+  }
+
+  get access(): StatusAccess {
+    return { statusUrl: this.statusUrl, ca: this.ca, token: this.token };
   }
 
   async heartbeat(

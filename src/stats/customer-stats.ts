@@ -1,4 +1,5 @@
 import { findCustomer } from '../accounts/customers.js';
+import { ocsEventCounts } from '../ocs/ocs-events.js';
 import { isOnline } from '../products/registered-products.js';
 import type { Db } from '../storage/database.js';
 
@@ -8,9 +9,12 @@ export interface ProductStats {
   hostName: string | null;
   timeZone: string | null;
   online: boolean;
+  /** The appliance's clock minus the server's at its latest heartbeat; null before one. */
+  clockSkewSeconds: number | null;
   lastHeartbeat: string | null;
   lastLogReceived: string | null;
   counts: ProductCounts;
+  ocsEvents: number;
 }
 
 /** What ingestion made of one appliance's lines. */
@@ -35,6 +39,7 @@ export interface CustomerStats {
     incidents: number;
     cases: number;
     parseWarnings: number;
+    ocsEvents: number;
   };
 }
 
@@ -49,7 +54,9 @@ export async function customerStats(
   const products = await db
     .selectFrom('registeredProducts as product')
     .leftJoin('productCounters as counter', 'counter.productId', 'product.id')
+    .leftJoin('productHeartbeats as heartbeat', 'heartbeat.productId', 'product.id')
     .selectAll('product')
+    .select('heartbeat.clockSkewSeconds')
     .select([
       'counter.linesReceived',
       'counter.detections',
@@ -66,6 +73,7 @@ export async function customerStats(
     .selectAll()
     .where('customerId', '=', customer.id)
     .executeTakeFirst();
+  const ocsEvents = await ocsEventCounts(db, customer.id);
 
   return {
     customer: customer.name,
@@ -75,6 +83,7 @@ export async function customerStats(
       hostName: product.hostName,
       timeZone: product.timeZone,
       online: isOnline(product, now, heartbeatTimeoutMs),
+      clockSkewSeconds: product.clockSkewSeconds ?? null,
       lastHeartbeat: isoOrNull(product.lastHeartbeatAt),
       lastLogReceived: isoOrNull(product.lastLogReceivedAt),
       counts: {
@@ -85,6 +94,7 @@ export async function customerStats(
         parseWarnings: product.parseWarnings ?? 0,
         purged: product.purged ?? 0,
       },
+      ocsEvents: ocsEvents.get(product.id) ?? 0,
     })),
     counts: {
       linesReceived: counters?.linesReceived ?? 0,
@@ -95,6 +105,7 @@ export async function customerStats(
       incidents: counters?.incidents ?? 0,
       cases: counters?.cases ?? 0,
       parseWarnings: counters?.parseWarnings ?? 0,
+      ocsEvents: [...ocsEvents.values()].reduce((sum, count) => sum + count, 0),
     },
   };
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * declares its operations next to its handlers, with the same schemas the handlers check.
  */
 export interface ApiOperation {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   summary: string;
   /** Whether the route needs `Authorization: Bearer <token>`. */

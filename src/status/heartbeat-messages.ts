@@ -61,8 +61,20 @@ export const heartbeatBody = z.discriminatedUnion('type', [
 
 export type HeartbeatBody = z.infer<typeof heartbeatBody>;
 
-/** Work for the appliance; kinds it does not know it skips (custom patterns come later). */
-const pendingTask = z.looseObject({ kind: z.string() });
+/** A custom pattern to fetch (PROTOCOLS.md §3), also announced on the event stream. */
+export const patternTask = z.strictObject({
+  kind: z.literal('pattern'),
+  id: z.int().positive().meta({ description: 'The pattern id' }),
+  version: z.string().meta({ description: 'Report it as patternVersion once it is loaded' }),
+  size: z.int().nonnegative().meta({ description: 'Bytes' }),
+  sha256: z.string().meta({ description: 'Lower-case hex SHA-256 of the content' }),
+  url: z.string().meta({ description: 'Where to download it (Range requests resume)' }),
+});
+
+export type PatternTask = z.infer<typeof patternTask>;
+
+/** Work for the appliance, told apart by kind; kinds it does not know it skips. */
+const pendingTask = z.discriminatedUnion('kind', [patternTask]);
 
 export const heartbeatAnswer = z.strictObject({
   serverTime: z.iso.datetime(),

@@ -1,8 +1,7 @@
 import type { Actor } from '../accounts/customers.js';
 import type { HttpsApp } from '../http/https-app.js';
-import { claimProductForPush, type ClaimedProduct } from '../logserver/received-files.js';
+import type { ClaimedProduct } from '../logserver/received-files.js';
 import { storeHeartbeat, type Heartbeat, type StoredHeartbeat } from '../products/heartbeats.js';
-import { AppError, isAppError } from '../shared/errors.js';
 import { API_BODY_LIMIT, heartbeatIntervalSeconds, type ApiContext } from './api-context.js';
 import { parseInput } from './api-input.js';
 import {
@@ -12,9 +11,10 @@ import {
   UNAUTHENTICATED,
   type ApiOperation,
 } from './api-operations.js';
-import type { ApplianceSession } from './appliance-sessions.js';
 import { sessionOf, type BearerGuard } from './bearer-guard.js';
 import { heartbeatAnswer, heartbeatBody, type HeartbeatBody } from './heartbeat-messages.js';
+import { heartbeatPatternTasks } from './pattern-tasks.js';
+import { claimSessionProduct } from './product-claims.js';
 
 export const HEARTBEATS_PATH = '/v1/heartbeats';
 
@@ -58,7 +58,7 @@ export function registerHeartbeatRoutes(
     const body = parseInput(heartbeatBody, request.body, 'heartbeat');
     const actor: Actor = { name: session.userName, source: request.ip };
 
-    const product = await claimProduct(context, session, body.guid, actor);
+    const product = await claimSessionProduct(context, session, body.guid, request.ip);
     const heartbeat = heartbeatOf(body, session.customerId, product.productId, receivedAt);
     const stored = await storeHeartbeat(context.store, heartbeat, timeoutMs, actor);
 
@@ -67,27 +67,9 @@ export function registerHeartbeatRoutes(
       serverTime: receivedAt.toISOString(),
       heartbeatIntervalSeconds: heartbeatIntervalSeconds(context.heartbeatTimeoutSeconds),
       clockSkewSeconds: stored.clockSkewSeconds,
-      pendingTasks: [],
+      pendingTasks: await heartbeatPatternTasks(context, heartbeat),
     });
   });
-}
-
-/** The first authenticated contact registers the GUID under the session's customer account. */
-async function claimProduct(
-  context: ApiContext,
-  session: ApplianceSession,
-  guid: string,
-  actor: Actor,
-): Promise<ClaimedProduct> {
-  const claim = { customerId: session.customerId, guid, actor: actor.name, source: actor.source };
-  try {
-    return await claimProductForPush(context.store, claim, context.clock);
-  } catch (error) {
-    if (!isAppError(error) || error.code !== 'forbidden') throw error;
-    context.logger.warn({ customerId: session.customerId, guid }, 'heartbeat refused');
-    // Says no more than that: which account holds the GUID is none of this one's business.
-    throw new AppError('forbidden', 'this GUID cannot be used with these credentials');
-  }
 }
 
 /** Registrations and online changes are worth a line; the heartbeats themselves are not. */

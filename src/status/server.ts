@@ -4,8 +4,12 @@ import type { ApiContext, ApplianceApiDeps } from './api-context.js';
 import type { ApiOperation } from './api-operations.js';
 import { bearerGuard } from './bearer-guard.js';
 import { FILE_OPERATIONS, registerFileRoutes } from './file-routes.js';
+import { FORENSIC_OPERATIONS, registerForensicRoutes } from './forensic-routes.js';
 import { HEARTBEAT_OPERATIONS, registerHeartbeatRoutes } from './heartbeat-routes.js';
+import { NETWORK_OPERATIONS, registerNetworkRoutes } from './network-routes.js';
+import { OCS_OPERATIONS, registerOcsRoutes } from './ocs-routes.js';
 import { OPENAPI_OPERATION, OPENAPI_PATH, openApiDocument } from './openapi.js';
+import { PATTERN_OPERATIONS, registerPatternRoutes } from './pattern-routes.js';
 import { registerSessionRoutes, SESSION_OPERATIONS } from './session-routes.js';
 
 /** Every route of the appliance API, as the OpenAPI document lists them. */
@@ -13,6 +17,10 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
   ...SESSION_OPERATIONS,
   ...HEARTBEAT_OPERATIONS,
   ...FILE_OPERATIONS,
+  ...FORENSIC_OPERATIONS,
+  ...PATTERN_OPERATIONS,
+  ...OCS_OPERATIONS,
+  ...NETWORK_OPERATIONS,
   OPENAPI_OPERATION,
 ];
 
@@ -36,6 +44,10 @@ export function createStatusServer(web: WebServerDeps, api?: ApplianceApiDeps): 
   registerSessionRoutes(app, context, guard);
   registerHeartbeatRoutes(app, context, guard);
   registerFileRoutes(app, context, guard);
+  if (api.patterns !== undefined) registerPatternRoutes(app, context, guard, api.patterns);
+  registerForensicRoutes(app, context, guard);
+  registerOcsRoutes(app, context, guard);
+  registerNetworkRoutes(app, context, guard);
 
   const document = openApiDocument(API_OPERATIONS);
   app.get(OPENAPI_PATH, () => document);

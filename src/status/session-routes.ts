@@ -17,6 +17,7 @@ import {
 } from './api-operations.js';
 import { endApplianceSession, openApplianceSession } from './appliance-sessions.js';
 import { sessionOf, type BearerGuard } from './bearer-guard.js';
+import { countSignOnAttempt, forgiveSignOn, signOnKeys } from './sign-on-throttle.js';
 
 export const SESSIONS_PATH = '/v1/sessions';
 export const CURRENT_SESSION_PATH = '/v1/sessions/current';
@@ -45,6 +46,7 @@ export const SESSION_OPERATIONS: ApiOperation[] = [
       400: BAD_REQUEST,
       401: { description: 'The ticket was refused, or is not an appliance’s', body: errorAnswer },
       413: TOO_LARGE,
+      429: { description: 'Too many failed sign-ons: wait Retry-After seconds', body: errorAnswer },
       503: { description: 'CAS could not be asked; try again later', body: errorAnswer },
     },
   },
@@ -68,6 +70,8 @@ export function registerSessionRoutes(
 ): void {
   app.post(SESSIONS_PATH, { bodyLimit: API_BODY_LIMIT }, async (request, reply) => {
     const { ticket } = parseInput(sessionRequest, request.body, 'session request');
+    const address = signOnKeys.address(request.ip);
+    await countSignOnAttempt(context, reply, { key: address, source: request.ip });
     // A ticket of another form never reaches CAS (C24).
     if (!isServiceTicket(ticket)) throw refused();
 
@@ -77,12 +81,15 @@ export function registerSessionRoutes(
       context.logger.info({ code: result.code, source: request.ip }, 'appliance sign-on refused');
       throw refused();
     }
+    const user = signOnKeys.user(result.principal.user);
+    await countSignOnAttempt(context, reply, { key: user, source: request.ip });
     const opened = await openApplianceSession(
       context.store,
       result.principal,
       request.ip,
       context.clock.now(),
     );
+    await forgiveSignOn(context, [address, user]);
     context.logger.info(
       { customerId: opened.customerId, user: result.principal.user, source: request.ip },
       'appliance signed on',

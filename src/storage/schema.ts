@@ -1,5 +1,8 @@
 import type { Generated, Insertable, Selectable } from 'kysely';
 
+import type { ForensicsSchema } from './schema-forensics.js';
+import type { OcsSchema } from './schema-ocs.js';
+import type { PatternSchema } from './schema-patterns.js';
 import type { StatusSchema } from './schema-status.js';
 
 /**
@@ -7,7 +10,7 @@ import type { StatusSchema } from './schema-status.js';
  * milliseconds and flags are 0 / 1 integers, so that SQLite and PostgreSQL run the same queries.
  * Every table that holds a customer's data carries customerId.
  */
-export interface Schema extends StatusSchema {
+export interface Schema extends StatusSchema, PatternSchema, ForensicsSchema, OcsSchema {
   customerAccounts: CustomerAccountTable;
   registrationCredentials: RegistrationCredentialTable;
   logonNames: LogonNameTable;
@@ -362,3 +365,6 @@ export interface AlarmTable {
 }
 
 export type * from './schema-status.js';
+export type * from './schema-patterns.js';
+export type * from './schema-forensics.js';
+export type * from './schema-ocs.js';

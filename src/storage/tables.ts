@@ -31,6 +31,18 @@ export const DATA_TABLES: ReadonlyArray<{ name: string; key: string; ephemeral?:
   { name: 'appliance_events', key: 'id' },
   // An appliance signs on again with its registration credentials after a restore.
   { name: 'appliance_sessions', key: 'token_hash', ephemeral: true },
+  { name: 'patterns', key: 'id' },
+  { name: 'pattern_deployments', key: 'id' },
+  { name: 'forensic_cases', key: 'id' },
+  // An upload in progress starts over after a restore: its partial file may not match.
+  { name: 'forensic_uploads', key: 'id', ephemeral: true },
+  { name: 'ocs_events', key: 'id' },
+  { name: 'malware_mappings', key: 'id' },
+  { name: 'ocs_bursts', key: 'id' },
+  { name: 'network_configurations', key: 'product_id' },
+  { name: 'monitored_networks', key: 'id' },
+  { name: 'registered_domains', key: 'id' },
+  { name: 'registered_services', key: 'id' },
 ];
 
 /** The tables a backup carries. */

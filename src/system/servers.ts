@@ -3,6 +3,7 @@ import { createCasServer, type CasServerDeps } from '../cas/server.js';
 import type { CasClientDeps } from '../cas-client/sign-on.js';
 import type { ServerName } from '../config/schema.js';
 import type { WebServerDeps } from '../http/web-server.js';
+import { withForensicPackages } from '../forensics/pushed-packages.js';
 import type { KeyMaterial } from '../keys/material.js';
 import { casApplianceChecks, type ApplianceChecks } from '../logserver/appliance-checks.js';
 import type { PushDeps } from '../logserver/pushes.js';
@@ -21,6 +22,7 @@ import {
 } from '../status/heartbeat-sweeper.js';
 import { createStatusServer } from '../status/server.js';
 import { adminHttpsOrigin, endpointsOf, type BoundPorts } from './endpoints.js';
+import { patternAdminOf, patternApiOf, sweepingPatterns } from './pattern-wiring.js';
 import { httpsAppListener, netListener, type Listener } from './listener.js';
 import type { Runtime } from './runtime.js';
 
@@ -41,7 +43,12 @@ export function listenersOf(
       const redirect = createAdminRedirect(() => adminHttpsOrigin(runtime.config, bound));
       return [
         httpsAppListener(
-          createAdminServer(web, casClientOf('admin', runtime, keys, bound)),
+          createAdminServer(
+            web,
+            casClientOf('admin', runtime, keys, bound),
+            patternAdminOf(runtime),
+            { areasDir: runtime.paths.areasDir },
+          ),
           'servers.admin.port',
           servers.admin.host,
           servers.admin.port,
@@ -86,7 +93,7 @@ export function listenersOf(
         checks: applianceChecksOf(runtime, keys, bound),
         authenticationTimeoutMs: runtime.config.pushes.authenticationSeconds * 1000,
         connectionsPerSource: runtime.config.pushes.connectionsPerSource,
-        onExec: sshPushHandler(pushDeps(runtime, health)),
+        onExec: sshPushHandler(withForensicPackages(pushDeps(runtime, health), logger)),
       });
       const statusWeb = {
         ...web,
@@ -98,7 +105,10 @@ export function listenersOf(
         servers.status.host,
         servers.status.port,
       );
-      return [sweepingHeartbeats(api, runtime), stoppingHealth(ssh, health)];
+      return [
+        sweepingPatterns(sweepingHeartbeats(api, runtime), runtime),
+        stoppingHealth(ssh, health),
+      ];
     }
     case 'log': {
       const health = storeHealthOf(runtime, metrics);
@@ -216,6 +226,9 @@ function applianceApiOf(runtime: Runtime, keys: KeyMaterial, bound: BoundPorts):
   return {
     clock: runtime.clock,
     heartbeatTimeoutSeconds: runtime.config.servers.status.heartbeatTimeoutSeconds,
+    patterns: patternApiOf(runtime, () => endpoints().status.url),
+    signOnThrottle: runtime.config.cas.appliances,
+    forensics: { areasDir: runtime.paths.areasDir, maxBytes: runtime.config.forensics.maxBytes },
     validateTicket: createApplianceTicketValidator({
       casUrl: () => endpoints().cas.url,
       serviceUrl: () => endpoints().status.casService,

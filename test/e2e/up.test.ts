@@ -81,14 +81,14 @@ describe('tmsp up on the embedded database', () => {
     expect(answer.status).toBe(200);
   });
 
-  it('greets on the log TLS door like an rsync daemon, certificate verified for localhost', async () => {
+  it('greets on the log TLS door as an rsync daemon, certified for localhost', async () => {
     const [, port] = system.endpoints.log.tls.split(':');
     const output = await opensslClient(`localhost:${port}`, system.endpoints.caCertificate);
     // -verify_return_error aborts the handshake on a bad certificate: a greeting proves it passed.
     expect(output).toMatch(/@RSYNCD: \d+\.\d+/);
   });
 
-  it('sends plain-HTTP console visitors to the configured HTTPS origin, whatever the Host', async () => {
+  it('sends plain-HTTP console visitors to the configured HTTPS origin, any Host', async () => {
     const adminPort = new URL(system.endpoints.admin.url).port;
     const location = await plainGet(`http://127.0.0.1:${redirectPort}/admin`, 'evil.example');
     expect(location).toBe(`https://127.0.0.1:${adminPort}/admin`);
@@ -123,6 +123,7 @@ describe('tmsp up on the embedded database', () => {
         incidents: 0,
         cases: 0,
         parseWarnings: 0,
+        ocsEvents: 0,
       },
     });
 

@@ -11,6 +11,7 @@ import { createMetrics } from '../../src/metrics/registry.js';
 import { fixedClock } from '../../src/shared/clock.js';
 import { silentLogger } from '../../src/shared/log.js';
 import { createStatusServer } from '../../src/status/server.js';
+import { patternApiDeps } from '../patterns/pattern-harness.js';
 import { scratchStore } from '../support/databases.js';
 import { call } from './appliance-client.js';
 import { statusHarness, type StatusHarness } from './status-harness.js';
@@ -20,6 +21,13 @@ const API = {
   '/v1/sessions/current': ['delete'],
   '/v1/heartbeats': ['post'],
   '/v1/files': ['get'],
+  '/v1/forensic-uploads': ['post'],
+  '/v1/forensic-uploads/:id': ['get', 'put'],
+  '/v1/ocs-logs': ['post'],
+  '/v1/network-configuration': ['put'],
+  '/v1/events': ['get'],
+  '/v1/patterns/:id/content': ['get'],
+  '/v1/patterns/:id/reports': ['post'],
   '/v1/openapi.json': ['get'],
 };
 
@@ -91,7 +99,7 @@ describe('the OpenAPI document of the appliance API', () => {
     for (const [route, methods] of Object.entries(API)) {
       for (const method of methods) {
         const answer = await call(harness.ca, {
-          method: method.toUpperCase() as 'GET' | 'POST' | 'DELETE',
+          method: method.toUpperCase() as 'GET' | 'POST' | 'PUT' | 'DELETE',
           url: `${harness.endpoints.status.url}${route}`,
         });
         expect({ route, method, status: answer.status }).not.toMatchObject({ status: 404 });
@@ -117,6 +125,8 @@ describe('the routes the status server serves', () => {
       {
         clock: fixedClock(new Date()),
         heartbeatTimeoutSeconds: 300,
+        forensics: { areasDir: keysDir, maxBytes: 1024 },
+        patterns: patternApiDeps(keysDir),
         validateTicket: () => Promise.resolve({ ok: false, code: 'INVALID_TICKET' }),
       },
     );

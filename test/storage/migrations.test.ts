@@ -77,6 +77,7 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
       [
         'appliance_sessions',
         'cas_tickets',
+        'forensic_uploads',
         'logon_throttle',
         'sso_sessions',
         'web_sessions',

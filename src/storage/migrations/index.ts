@@ -8,6 +8,9 @@ import { receivedFiles } from './004-received-files.js';
 import { ingest } from './005-ingest.js';
 import { alarms } from './006-alarms.js';
 import { status } from './007-status.js';
+import { forensics } from './008-forensics.js';
+import { patterns } from './009-patterns.js';
+import { ocs } from './010-ocs.js';
 
 /** Every migration, in order. Names never change once released. */
 export function migrations(engine: Engine): Record<string, Migration> {
@@ -19,5 +22,8 @@ export function migrations(engine: Engine): Record<string, Migration> {
     '005-ingest': ingest(engine),
     '006-alarms': alarms(engine),
     '007-status': status(engine),
+    '008-forensics': forensics(engine),
+    '009-patterns': patterns(engine),
+    '010-ocs': ocs(engine),
   };
 }
