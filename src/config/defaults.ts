@@ -77,6 +77,8 @@ export const DEFAULT_CONFIG: Config = {
   forensics: {
     // A package holds a few samples and their traces, not whole disk images.
     maxBytes: 500 * 1024 ** 2,
+    // An appliance resumes within hours; a week covers one that was down over a holiday.
+    abandonedUploadDays: 7,
   },
   log: { level: 'info', format: 'auto' },
 };

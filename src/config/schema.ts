@@ -137,6 +137,8 @@ export const configSchema = z.strictObject({
   forensics: z.strictObject({
     /** The largest package: a larger one is refused before its body is read (C48). */
     maxBytes: z.number().int().min(1),
+    /** An upload that took no byte for this long is ended and its partial file removed. */
+    abandonedUploadDays: retentionDays,
   }),
   log: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

@@ -32,6 +32,7 @@ const PACKAGE_BYTES = { least: 64 * 1024, most: 2 * 1024 * 1024 };
 export class ApplianceActivities {
   private ticks = 0;
   private following: Promise<void> = Promise.resolve();
+  private deployedSinceHeartbeat = false;
 
   constructor(private readonly context: ActivityContext) {}
 
@@ -55,6 +56,16 @@ export class ApplianceActivities {
     if (!due) return;
     if (this.context.identity.type === 'tda') await this.outbreak(access);
     else await this.upload(access);
+  }
+
+  /**
+   * Whether a heartbeat is due now: a pattern was just deployed, and only a heartbeat naming
+   * its version confirms it, as a real Threat Mitigator reports a newly loaded pattern at once.
+   */
+  takeHeartbeatRequest(): boolean {
+    const wanted = this.deployedSinceHeartbeat;
+    this.deployedSinceHeartbeat = false;
+    return wanted;
   }
 
   /** The event stream ends with the appliance's stop signal. */
@@ -87,6 +98,7 @@ export class ApplianceActivities {
     await this.attempt('pattern stream', () =>
       followPatterns(client, stop, (version) => {
         identity.patternVersion = version;
+        this.deployedSinceHeartbeat = true;
         counters.patternsDeployed += 1;
         this.context.report(`${this.context.label} deployed pattern ${version}`);
       }),

@@ -119,7 +119,7 @@ async function live(
     if (silentNow(running.plan, running.startedAt)) continue;
     await writeLines(running);
     await activities.tick(session.access);
-    if (Date.now() >= nextHeartbeat) {
+    if (Date.now() >= nextHeartbeat || activities.takeHeartbeatRequest()) {
       // Sessions end (8 hours, a server restart): a refused heartbeat signs on again.
       const reply = await heartbeat(running, session, 'online');
       if (reply === null) session = (await signOn(running)) ?? session;

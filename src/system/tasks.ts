@@ -2,6 +2,7 @@ import type { ServerName } from '../config/schema.js';
 import { startRecountSchedule, type RecountSchedule } from '../ingest/recount-schedule.js';
 import { startPurgeSchedule, type PurgeSchedule } from '../ingest/retention.js';
 import { startIngestWorker, type IngestWorker } from '../ingest/worker.js';
+import { endAbandonedUploads } from '../forensics/abandoned-uploads.js';
 import { sweepLeftovers } from '../logserver/leftovers.js';
 import type { StoreHealth } from '../logserver/store-health.js';
 import type { Metrics } from '../metrics/registry.js';
@@ -20,9 +21,11 @@ export interface BackgroundTask {
 /**
  * The log server reads what it receives into the store: ingestion runs beside its doors, and
  * so do the retention purge, which removes what ingestion stored once it is old enough, the
- * incident recount and the sweep of interrupted pushes' files.
+ * incident recount and the sweep of interrupted pushes' files. The status server ends the
+ * forensic uploads appliances abandoned.
  */
 export function tasksOf(name: ServerName, runtime: Runtime, metrics: Metrics): BackgroundTask[] {
+  if (name === 'status') return [abandonedUploadsTask(runtime)];
   if (name !== 'log') return [];
   return [
     ingestTask(runtime, storeHealthOf(runtime, metrics)),
@@ -142,6 +145,28 @@ function leftoversTask(runtime: Runtime): BackgroundTask {
         PURGE_TIMING,
         logger,
         'sweeping interrupted push files failed; trying later',
+      );
+    },
+    stop: async () => {
+      await run?.stop();
+    },
+  };
+}
+
+/** Forensic uploads an appliance never came back to finish (the status server's). */
+function abandonedUploadsTask(runtime: Runtime): BackgroundTask {
+  let run: PeriodicRun | null = null;
+  const logger = runtime.logger.child({ task: 'abandoned-uploads' });
+  const idleMs = runtime.config.forensics.abandonedUploadDays * 24 * HOUR_MS;
+  const deps = { db: runtime.store.db, areasDir: runtime.paths.areasDir, logger };
+  return {
+    name: 'abandoned-uploads',
+    start: () => {
+      run = startPeriodic(
+        () => endAbandonedUploads(deps, runtime.clock.now().getTime() - idleMs),
+        PURGE_TIMING,
+        logger,
+        'ending abandoned forensic uploads failed; trying later',
       );
     },
     stop: async () => {
