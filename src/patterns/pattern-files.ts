@@ -3,9 +3,13 @@ import path from 'node:path';
 
 import { pathExists, writeFileAtomic } from '../shared/files.js';
 
-/** Where pattern contents are kept: under the data directory, one file per content. */
-export function patternsDir(dataDir: string): string {
-  return path.join(dataDir, 'patterns');
+/**
+ * Where pattern contents are kept, one file per content: beside the appliance areas (whose
+ * first level is customer ids), so that backups carry them and every status server that
+ * shares the areas serves them.
+ */
+export function patternsDir(areasDir: string): string {
+  return path.join(areasDir, 'patterns');
 }
 
 /** Named by its SHA-256: an upload that fails half-way leaves nothing a pattern row names. */

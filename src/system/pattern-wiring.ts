@@ -23,7 +23,7 @@ export function patternBusOf(runtime: Runtime): PatternBus {
 /** What the console's pattern routes use. */
 export function patternAdminOf(runtime: Runtime) {
   return {
-    dir: patternsDir(runtime.paths.dataDir),
+    dir: patternsDir(runtime.paths.areasDir),
     maxBytes: runtime.config.patterns.maxBytes,
     bus: patternBusOf(runtime),
   };
@@ -32,7 +32,7 @@ export function patternAdminOf(runtime: Runtime) {
 /** What the appliance API's pattern routes use; statusUrl comes from configuration (C26). */
 export function patternApiOf(runtime: Runtime, statusUrl: () => string): PatternApiDeps {
   return {
-    dir: patternsDir(runtime.paths.dataDir),
+    dir: patternsDir(runtime.paths.areasDir),
     bus: patternBusOf(runtime),
     statusUrl,
     pollMs: PATTERN_POLL_MS,

@@ -8,6 +8,8 @@ import { recordAudit } from '../../src/audit/audit-log.js';
 import { createBackup } from '../../src/backup/backup.js';
 import { keyFiles } from '../../src/backup/manifest.js';
 import { restoreBackup } from '../../src/backup/restore.js';
+import { patternFile, patternsDir } from '../../src/patterns/pattern-files.js';
+import { uploadPattern } from '../../src/patterns/patterns.js';
 import { fixedClock } from '../../src/shared/clock.js';
 import { customerStats } from '../../src/stats/customer-stats.js';
 import type { Engine } from '../../src/storage/engine.js';
@@ -165,5 +167,26 @@ describe.each(ENGINES)('backup and restore of stored files on %s', (engine) => {
     expect(await readdir(path.join(restored, 'acme', 'logs'))).toEqual(['a.log']);
     expect(await readdir(restored)).toEqual(['acme']);
     expect((await readdir(target.dataDir)).filter((name) => name.startsWith('.'))).toEqual([]);
+  });
+  it('carries custom pattern contents with their rows', async () => {
+    const source = await site(engine);
+    await seed(source, await keysOf(source));
+    const [acme] = await source.store.db.selectFrom('customerAccounts').select('id').execute();
+    const catalogue = {
+      store: source.store,
+      clock: fixedClock(T0),
+      dir: patternsDir(source.paths.areasDir),
+    };
+    const content = Buffer.from('bandage pattern content\n');
+    const upload = { customerId: acme!.id, type: 'bandage', version: '17.1', description: '' };
+    const pattern = await uploadPattern(catalogue, { ...upload, content }, ACTOR);
+
+    const archive = path.join(source.dataDir, 'backup.tar.gz');
+    await createBackup(source.store, source.paths, fixedClock(T0), archive);
+    const target = await site(engine);
+    await restoreBackup(target.store, target.paths, archive);
+
+    const restored = patternFile(patternsDir(target.paths.areasDir), pattern.sha256);
+    expect(await readFile(restored)).toEqual(content);
   });
 });

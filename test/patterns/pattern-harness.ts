@@ -73,7 +73,7 @@ export async function patternHarness(
     upload: async (version, customer) => {
       const content = randomBytes(200_000);
       const upload = { customerId: await customerOf(customer), type: 'bandage', version };
-      const dir = patternsDir(runtime.paths.dataDir);
+      const dir = patternsDir(runtime.paths.areasDir);
       const pattern = await uploadPattern(
         { ...catalogue, dir },
         { ...upload, description: `pattern ${version}`, content },

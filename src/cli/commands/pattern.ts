@@ -95,7 +95,7 @@ async function upload(runtime: Runtime, options: UploadOptions): Promise<number>
     throw invalidInput(`${options.file} is larger than patterns.maxBytes`);
   }
   const customer = await findCustomer(runtime.store.db, options.customer);
-  const catalogue = { ...runtime, dir: patternsDir(runtime.paths.dataDir) };
+  const catalogue = { ...runtime, dir: patternsDir(runtime.paths.areasDir) };
   const upload = {
     customerId: customer.id,
     type: options.type,
