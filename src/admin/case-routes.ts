@@ -1,11 +1,11 @@
 import type { SignOn, WebSession } from '../cas-client/sign-on.js';
-import { findCustomer } from '../accounts/customers.js';
 import { openCaseDownload } from '../forensics/case-downloads.js';
 import { listCases, type CaseSummary } from '../forensics/cases.js';
 import type { HttpsApp } from '../http/https-app.js';
 import type { Clock } from '../shared/clock.js';
 import { notFound } from '../shared/errors.js';
 import type { Store } from '../storage/database.js';
+import { customerInScope } from './customer-scope.js';
 
 export const CASES_PATH = '/admin/api/v1/customers/:customer/cases';
 export const CASE_DATA_PATH = `${CASES_PATH}/:id/forensic-data`;
@@ -60,10 +60,7 @@ async function scopedCustomer(
   session: WebSession,
   params: CaseParams,
 ): Promise<number> {
-  const inScope =
-    session.customerScope === 'all' || session.customerAccounts.includes(params.customer);
-  if (!inScope) throw notFound(`customer account "${params.customer}"`);
-  return (await findCustomer(store.db, params.customer)).id;
+  return customerInScope(store.db, session, params.customer);
 }
 
 function shown(summary: CaseSummary): Record<string, unknown> {

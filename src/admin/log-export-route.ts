@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 
-import type { SignOn, WebSession } from '../cas-client/sign-on.js';
+import type { SignOn } from '../cas-client/sign-on.js';
 import type { HttpsApp } from '../http/https-app.js';
 import {
   auditExport,
@@ -13,6 +13,7 @@ import {
 import type { Clock } from '../shared/clock.js';
 import { notFound } from '../shared/errors.js';
 import type { Store } from '../storage/database.js';
+import { coversCustomer } from './customer-scope.js';
 
 export const LOG_EXPORT_PATH = '/admin/api/v1/customers/:customer/products/:guid/logs';
 
@@ -37,7 +38,7 @@ export function mountLogExport(
     const session = signOn.sessionOf(request);
     const params = request.params as LogExportParams;
     const range = parseExportRange(request.query as Record<string, unknown>);
-    if (!inScope(session, params.customer)) throw notFound('registered product');
+    if (!coversCustomer(session, params.customer)) throw notFound('registered product');
     const target = await findExportTarget(deps.store.db, params.customer, params.guid);
     const actor = { name: session.userName, source: request.ip };
     await auditExport(deps.store.db, deps.clock.now(), actor, target, range);
@@ -47,8 +48,4 @@ export function mountLogExport(
       .header('content-disposition', `attachment; filename="${exportFileName(target, range)}"`)
       .send(Readable.from(text));
   });
-}
-
-function inScope(session: WebSession, customerName: string): boolean {
-  return session.customerScope === 'all' || session.customerAccounts.includes(customerName);
 }

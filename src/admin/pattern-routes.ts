@@ -10,8 +10,9 @@ import { listDeployments } from '../patterns/deployment-status.js';
 import type { PatternBus } from '../patterns/pattern-bus.js';
 import { listPatterns, retirePattern, uploadPattern, type Pattern } from '../patterns/patterns.js';
 import type { Clock } from '../shared/clock.js';
-import { AppError, invalidInput, notFound } from '../shared/errors.js';
+import { AppError, invalidInput } from '../shared/errors.js';
 import type { Store } from '../storage/database.js';
+import { customerInScope } from './customer-scope.js';
 
 /** What the console's pattern routes use beyond the sign-on. */
 export interface PatternAdminDeps {
@@ -117,18 +118,9 @@ async function scoped<P extends { customer: string }>(
 ): Promise<Scoped<P>> {
   const session = signOn.sessionOf(request);
   const params = parse(schema, request.params);
-  const inScope =
-    session.customerScope === 'all' || session.customerAccounts.includes(params.customer);
-  const customer = inScope
-    ? await deps.store.db
-        .selectFrom('customerAccounts')
-        .select('id')
-        .where('name', '=', params.customer)
-        .executeTakeFirst()
-    : undefined;
-  if (customer === undefined) throw notFound('customer account');
+  const customerId = await customerInScope(deps.store.db, session, params.customer);
   const actor = { name: session.userName, source: request.ip };
-  return { customerId: customer.id, session, actor, params };
+  return { customerId, session, actor, params };
 }
 
 /** Like scoped, for a request that changes something: the CSRF token must come with it. */

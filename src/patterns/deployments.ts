@@ -63,6 +63,21 @@ export async function deployPattern(
   return deployed;
 }
 
+/** A deployment just notified: nothing heard from the appliance yet. */
+function freshNotification(now: Date) {
+  return {
+    state: 'notified' as const,
+    notifiedAt: now.getTime(),
+    downloadedAt: null,
+    reportedAt: null,
+    deployedAt: null,
+    failedAt: null,
+    retrying: 0,
+    failure: null,
+    endpoint: null,
+  };
+}
+
 async function insertDeployment(db: Db, pattern: Pattern, target: Target, now: Date) {
   const inserted = await db
     .insertInto('patternDeployments')
@@ -70,16 +85,8 @@ async function insertDeployment(db: Db, pattern: Pattern, target: Target, now: D
       customerId: pattern.customerId,
       patternId: pattern.id,
       productId: target.id,
-      state: 'notified',
       attempts: 1,
-      notifiedAt: now.getTime(),
-      downloadedAt: null,
-      reportedAt: null,
-      deployedAt: null,
-      failedAt: null,
-      retrying: 0,
-      failure: null,
-      endpoint: null,
+      ...freshNotification(now),
     })
     .onConflict((onConflict) => onConflict.columns(['patternId', 'productId']).doNothing())
     .executeTakeFirst();
@@ -100,16 +107,8 @@ export async function reissueDeployment(
     const moved = await db
       .updateTable('patternDeployments')
       .set((eb) => ({
-        state: 'notified',
         attempts: eb('attempts', '+', 1),
-        notifiedAt: now.getTime(),
-        downloadedAt: null,
-        reportedAt: null,
-        deployedAt: null,
-        failedAt: null,
-        retrying: 0,
-        failure: null,
-        endpoint: null,
+        ...freshNotification(now),
       }))
       .where('patternId', '=', pattern.id)
       .where('productId', '=', target.id)
