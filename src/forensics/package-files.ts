@@ -87,6 +87,10 @@ function copyBody(
     // A reset connection is an interruption like any other: the client resumes.
     const onBroken = (): void => settle(new BodyEnded('interrupted'));
     body.on('data', onData).once('end', onEnd).once('close', onBroken).on('error', onBroken);
+    // The body may have ended or broken while the range waited for its turn (the database,
+    // another range of the upload): then no event comes any more, and it must settle now.
+    if (body.readableEnded) settle();
+    else if (body.destroyed || body.errored !== null) settle(new BodyEnded('interrupted'));
   });
 }
 

@@ -9,6 +9,15 @@ export interface HttpsAppOptions extends WebServerDeps {
   server: string;
 }
 
+/**
+ * A connection silent this long is closed, and a request must have arrived whole within the
+ * other: a client that trickles its request (one byte now and then) cannot hold a socket and
+ * whatever its request waits for. Long uploads are resumable, so a cut one loses nothing; event
+ * streams send a comment every 20 s and never fall silent.
+ */
+export const IDLE_CONNECTION_MS = 60_000;
+export const WHOLE_REQUEST_MS = 600_000;
+
 /** How long a client told the store is unavailable waits before it tries again. */
 const STORE_RETRY_SECONDS = 30;
 
@@ -36,6 +45,8 @@ export function createHttpsApp(options: HttpsAppOptions) {
     // One line per heartbeat would drown the log: failures are logged where they are handled.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    connectionTimeout: IDLE_CONNECTION_MS,
+    requestTimeout: WHOLE_REQUEST_MS,
     bodyLimit: 1024 * 1024,
     trustProxy: false,
   });

@@ -93,7 +93,13 @@ export function listenersOf(
         checks: applianceChecksOf(runtime, keys, bound),
         authenticationTimeoutMs: runtime.config.pushes.authenticationSeconds * 1000,
         connectionsPerSource: runtime.config.pushes.connectionsPerSource,
-        onExec: sshPushHandler(withForensicPackages(pushDeps(runtime, health), logger)),
+        onExec: sshPushHandler(
+          withForensicPackages(
+            pushDeps(runtime, health),
+            logger,
+            runtime.config.forensics.maxBytes,
+          ),
+        ),
       });
       const statusWeb = {
         ...web,

@@ -12,13 +12,16 @@ import { rsyncOverSsh } from '../support/rsync-client.js';
 import { statusHarness, type StatusHarness } from '../status/status-harness.js';
 import { TM_GUID } from './forensic-harness.js';
 
+/** The packages pushed here are 3 MiB at most; a larger one is refused its case. */
+const LIMIT = 4 * 1024 * 1024;
+
 describe.each(ENGINES)(
   "forensic packages pushed to the status server's SSH port (%s)",
   (engine) => {
     let harness: StatusHarness;
     let work: string;
     beforeAll(async () => {
-      harness = await statusHarness(engine);
+      harness = await statusHarness(engine, { TMSP_FORENSICS_MAX_BYTES: String(LIMIT) });
       work = await mkdtemp(path.join(tmpdir(), 'tmsp-forensic-rsync-'));
     });
     afterAll(async () => {
@@ -73,6 +76,45 @@ describe.each(ENGINES)(
       // Pushed again unchanged, rsync finds it stored: no second case.
       expect((await push(`${path.join(work, 'outbox')}/`, 'forensics/')).code).toBe(0);
       expect(await db.selectFrom('forensicCases').selectAll().execute()).toHaveLength(1);
+    });
+
+    it('keeps what an earlier case holds when a package of that name comes again', async () => {
+      const outbox = path.join(work, 'again', 'wks-5');
+      await mkdir(outbox, { recursive: true });
+      const first = randomBytes(2000);
+      const second = randomBytes(3000);
+      await writeFile(path.join(outbox, 'pkg.zip'), first);
+      expect((await push(`${path.join(work, 'again')}/`, 'forensics/')).code).toBe(0);
+      await writeFile(path.join(outbox, 'pkg.zip'), second);
+      expect((await push(`${path.join(work, 'again')}/`, 'forensics/')).code).toBe(0);
+
+      const cases = await harness.runtime.store.db
+        .selectFrom('forensicCases')
+        .selectAll()
+        .where('endpoint', '=', 'wks-5')
+        .orderBy('id')
+        .execute();
+      const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+      expect(cases.map((row) => row.sha256)).toEqual([digest(first), digest(second)]);
+      for (const row of cases) {
+        const stored = path.join(harness.runtime.paths.areasDir, row.filePath);
+        expect(await sha256Of(stored)).toBe(row.sha256);
+      }
+    });
+
+    it('opens no case for a file that is not a zip, or larger than the limit', async () => {
+      const outbox = path.join(work, 'odd', 'wks-6');
+      await mkdir(outbox, { recursive: true });
+      await writeFile(path.join(outbox, 'notes.txt'), 'not a package\n');
+      await writeFile(path.join(outbox, 'huge.zip'), randomBytes(LIMIT + 1));
+      expect((await push(`${path.join(work, 'odd')}/`, 'forensics/')).code).toBe(0);
+
+      const cases = await harness.runtime.store.db
+        .selectFrom('forensicCases')
+        .select('id')
+        .where('endpoint', '=', 'wks-6')
+        .execute();
+      expect(cases).toEqual([]);
     });
   },
 );
