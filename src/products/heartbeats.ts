@@ -1,15 +1,10 @@
 import type { Actor } from '../accounts/customers.js';
 import { recordAudit } from '../audit/audit-log.js';
-import { notFound } from '../shared/errors.js';
+import { AppError, notFound } from '../shared/errors.js';
 import type { Db, Store } from '../storage/database.js';
 import type { HeartbeatState, OnlineState, RegisteredProduct } from '../storage/schema.js';
 import { inTransaction } from '../storage/transaction.js';
-import {
-  lockProduct,
-  onlineChange,
-  recordOnlineChange,
-  type OnlineChange,
-} from './online-changes.js';
+import { onlineChange, recordOnlineChange, type OnlineChange } from './online-changes.js';
 
 export type ApplianceType = 'TDA' | 'TM';
 
@@ -39,6 +34,8 @@ export interface StoredHeartbeat {
   clockSkewSeconds: number;
   /** The online changes this heartbeat recorded as appliance events. */
   changes: OnlineChange[];
+  /** Whether the product has a deployment not yet confirmed: a superset of the pending ones. */
+  deploymentsPending: boolean;
 }
 
 /**
@@ -53,56 +50,101 @@ export async function storeHeartbeat(
   heartbeatTimeoutMs: number,
   actor: Actor,
 ): Promise<StoredHeartbeat> {
-  const clockSkewSeconds = Math.round((heartbeat.applianceTime - heartbeat.receivedAt) / 1000);
-  const now = new Date(heartbeat.receivedAt);
-
-  return inTransaction(store, async (db) => {
-    const before = await lockOwnProduct(store, db, heartbeat);
-    const eventState = await lastEventState(db, heartbeat.productId);
-    const changes: OnlineChange[] = [];
-    const note = async (product: RegisteredProduct, state: OnlineState): Promise<void> => {
-      const change = onlineChange(product, state, now, heartbeatTimeoutMs);
-      if (change !== null && (await recordOnlineChange(db, product, change))) changes.push(change);
-    };
-
-    if (eventState !== null) await note(before, eventState);
-    const after = await updateProduct(db, before, heartbeat);
-    await saveDetails(db, heartbeat, clockSkewSeconds);
-    await note(after, changes.at(-1)?.to ?? eventState ?? 'online');
-    if (heartbeat.timeZone !== null && heartbeat.timeZone !== before.timeZone) {
-      await auditTimeZone(db, now, before, heartbeat.timeZone, actor);
-    }
-    return { clockSkewSeconds, changes };
-  });
+  return inTransaction(store, (db) =>
+    storeHeartbeatIn(store, db, heartbeat, heartbeatTimeoutMs, actor),
+  );
 }
 
-async function lockOwnProduct(
+/** storeHeartbeat inside the caller's write transaction, which several heartbeats may share. */
+export async function storeHeartbeatIn(
   store: Store,
   db: Db,
   heartbeat: Heartbeat,
-): Promise<RegisteredProduct> {
-  const product = await lockProduct(store, db, heartbeat.productId);
-  if (product?.customerId !== heartbeat.customerId) {
+  heartbeatTimeoutMs: number,
+  actor: Actor,
+): Promise<StoredHeartbeat> {
+  const clockSkewSeconds = Math.round((heartbeat.applianceTime - heartbeat.receivedAt) / 1000);
+  const now = new Date(heartbeat.receivedAt);
+  const { before, eventState, deploymentsPending } = await lockOwnProduct(store, db, heartbeat);
+  const changes: OnlineChange[] = [];
+  const note = async (product: RegisteredProduct, state: OnlineState): Promise<void> => {
+    const change = onlineChange(product, state, now, heartbeatTimeoutMs);
+    if (change !== null && (await recordOnlineChange(db, product, change))) changes.push(change);
+  };
+
+  if (eventState !== null) await note(before, eventState);
+  const after = await updateProduct(db, before, heartbeat);
+  await saveDetails(db, heartbeat, clockSkewSeconds);
+  await note(after, changes.at(-1)?.to ?? eventState ?? 'online');
+  if (heartbeat.timeZone !== null && heartbeat.timeZone !== before.timeZone) {
+    await auditTimeZone(db, now, before, heartbeat.timeZone, actor);
+  }
+  return { clockSkewSeconds, changes, deploymentsPending };
+}
+
+interface LockedProduct {
+  before: RegisteredProduct;
+  /** The online state of the product's latest appliance event; null before its first heartbeat. */
+  eventState: OnlineState | null;
+  deploymentsPending: boolean;
+}
+
+/**
+ * What a heartbeat needs to know, in one statement: the product (locked on PostgreSQL; SQLite's
+ * write transaction is whole), its latest event state, whether its account is still active,
+ * and whether a pattern deployment may be waiting for it.
+ */
+async function lockOwnProduct(store: Store, db: Db, heartbeat: Heartbeat): Promise<LockedProduct> {
+  const query = db
+    .selectFrom('registeredProducts as product')
+    .innerJoin('customerAccounts as customer', 'customer.id', 'product.customerId')
+    .leftJoin('productHeartbeats as heartbeat', 'heartbeat.productId', 'product.id')
+    .selectAll('product')
+    .select(['heartbeat.lastEventState', 'customer.status as customerStatus'])
+    .select((eb) =>
+      eb
+        .exists(
+          eb
+            .selectFrom('patternDeployments as deployment')
+            .select('deployment.id')
+            .whereRef('deployment.productId', '=', 'product.id')
+            .where('deployment.state', '!=', 'deployed'),
+        )
+        .as('deploymentsPending'),
+    )
+    .where('product.id', '=', heartbeat.productId);
+  const row = await (
+    store.engine === 'postgres' ? query.forUpdate('product') : query
+  ).executeTakeFirst();
+  if (row?.customerId !== heartbeat.customerId) {
     throw notFound(`registered product ${heartbeat.productId}`);
   }
-  return product;
+  const { lastEventState, customerStatus, deploymentsPending, ...before } = row;
+  // Credentials were checked a moment ago (or came from a cache); the account may be disabled.
+  if (customerStatus !== 'active') {
+    throw new AppError('forbidden', 'the customer account is disabled');
+  }
+  return { before, eventState: lastEventState, deploymentsPending: Boolean(deploymentsPending) };
 }
 
-async function lastEventState(db: Db, productId: number): Promise<OnlineState | null> {
-  const row = await db
-    .selectFrom('productHeartbeats')
-    .select('lastEventState')
-    .where('productId', '=', productId)
-    .executeTakeFirst();
-  return row?.lastEventState ?? null;
-}
+const PRODUCT_DETAILS = [
+  'type',
+  'hostName',
+  'ipAddress',
+  'version',
+  'lastHeartbeatAt',
+  'offlineAnnouncedAt',
+  'timeZone',
+] as const;
 
+/** Writes only the columns the heartbeat changes: nearly always the receipt time alone. */
 async function updateProduct(
   db: Db,
   before: RegisteredProduct,
   heartbeat: Heartbeat,
 ): Promise<RegisteredProduct> {
-  const changes = {
+  const after: RegisteredProduct = {
+    ...before,
     type: heartbeat.type,
     hostName: heartbeat.hostName,
     ipAddress: heartbeat.ipAddress,
@@ -111,13 +153,15 @@ async function updateProduct(
     offlineAnnouncedAt: heartbeat.state === 'going-offline' ? heartbeat.receivedAt : null,
     timeZone: heartbeat.timeZone ?? before.timeZone,
   };
+  const changed = PRODUCT_DETAILS.filter((column) => after[column] !== before[column]);
+  if (changed.length === 0) return after;
   await db
     .updateTable('registeredProducts')
-    .set(changes)
+    .set(Object.fromEntries(changed.map((column) => [column, after[column]])))
     .where('id', '=', before.id)
     .where('customerId', '=', before.customerId)
     .execute();
-  return { ...before, ...changes };
+  return after;
 }
 
 async function saveDetails(db: Db, heartbeat: Heartbeat, clockSkewSeconds: number): Promise<void> {

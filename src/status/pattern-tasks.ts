@@ -1,6 +1,5 @@
-import { confirmDeployments } from '../patterns/deployment-reports.js';
 import { pendingPatterns, type PendingPattern } from '../patterns/pending-patterns.js';
-import type { Heartbeat } from '../products/heartbeats.js';
+import type { Heartbeat, StoredHeartbeat } from '../products/heartbeats.js';
 import type { ApiContext } from './api-context.js';
 import type { PatternTask } from './heartbeat-messages.js';
 
@@ -18,24 +17,18 @@ export function patternTaskOf(pending: PendingPattern, statusUrl: string): Patte
 }
 
 /**
- * What a heartbeat's answer lists besides the event stream, as its fallback: the heartbeat's
- * pattern version first confirms the deployments of that version, then every deployment still
- * pending for the appliance is listed.
+ * What a heartbeat's answer lists besides the event stream, as its fallback: every deployment
+ * still pending for the appliance, after the heartbeat's pattern version confirmed those of
+ * that version (in the transaction that stored it). A product without an unconfirmed
+ * deployment when its heartbeat was stored is not asked about: the store said so.
  */
 export async function heartbeatPatternTasks(
   context: ApiContext,
   heartbeat: Heartbeat,
+  stored: StoredHeartbeat,
 ): Promise<PatternTask[]> {
-  if (heartbeat.patternVersion !== null) {
-    await confirmDeployments(context.store.db, {
-      customerId: heartbeat.customerId,
-      productId: heartbeat.productId,
-      patternVersion: heartbeat.patternVersion,
-      at: heartbeat.receivedAt,
-    });
-  }
   const patterns = context.patterns;
-  if (patterns === undefined) return [];
+  if (patterns === undefined || !stored.deploymentsPending) return [];
   const pending = await pendingPatterns(context.store.db, [heartbeat.productId]);
   return pending.map((one) => patternTaskOf(one, patterns.statusUrl()));
 }

@@ -23,3 +23,31 @@ export async function claimSessionProduct(
     throw new AppError('forbidden', 'this GUID cannot be used with these credentials');
   }
 }
+
+/** Beyond this many, the cache starts over rather than grow with every GUID ever seen. */
+const KNOWN_PRODUCTS_LIMIT = 100_000;
+
+export interface KnownProducts {
+  get(customerId: number, guid: string): ClaimedProduct | undefined;
+  remember(customerId: number, guid: string, product: ClaimedProduct): void;
+  forget(customerId: number, guid: string): void;
+}
+
+/**
+ * The products this process has claimed, by account and GUID as the appliance spells it, so
+ * that a known appliance's heartbeat skips the claim. A product never moves to another account
+ * and is never deleted; the store still checks the product's account on every heartbeat, and a
+ * product it cannot find is forgotten here and claimed again.
+ */
+export function knownProducts(): KnownProducts {
+  const products = new Map<string, ClaimedProduct>();
+  const key = (customerId: number, guid: string) => `${customerId}/${guid}`;
+  return {
+    get: (customerId, guid) => products.get(key(customerId, guid)),
+    remember: (customerId, guid, product) => {
+      if (products.size >= KNOWN_PRODUCTS_LIMIT) products.clear();
+      products.set(key(customerId, guid), { ...product, registered: false });
+    },
+    forget: (customerId, guid) => products.delete(key(customerId, guid)),
+  };
+}

@@ -99,7 +99,9 @@ export function registerSessionRoutes(
   });
 
   app.delete(CURRENT_SESSION_PATH, { preHandler: guard }, async (request, reply) => {
-    await endApplianceSession(context.store.db, sessionOf(request).tokenHash);
+    const { tokenHash } = sessionOf(request);
+    await endApplianceSession(context.store.db, tokenHash);
+    guard.forget(tokenHash);
     return reply.status(204).send();
   });
 }
