@@ -18,6 +18,8 @@ export interface NewCase {
   filePath: string;
   size: number;
   sha256: string;
+  /** The resumable upload it came by, or null for a push. */
+  uploadId: string | null;
 }
 
 export interface CaseSummary {
@@ -53,6 +55,7 @@ export async function openCase(db: Db, received: NewCase, now: number): Promise<
       status: NEW_CASE,
       analystCaseId: null,
       updatedAt: now,
+      uploadId: received.uploadId,
     })
     .returning('id')
     .executeTakeFirstOrThrow();

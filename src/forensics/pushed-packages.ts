@@ -54,6 +54,7 @@ export function pushedPackageRecorder(
       endpoint: rest.length > 1 ? (rest[0] ?? '') : endpointOf(fileName),
       fileName,
       filePath: path.relative(deps.areasDir, kept),
+      uploadId: null,
     };
     const now = deps.clock.now().getTime();
     try {

@@ -24,6 +24,7 @@ import {
 import {
   deleteUpload,
   findUpload,
+  finishedUpload,
   insertUpload,
   setReceivedBytes,
   type Upload,
@@ -105,6 +106,8 @@ export async function uploadState(
   uploadId: string,
 ): Promise<UploadState> {
   return exclusively(uploadId, async () => {
+    const finished = await finishedUpload(deps.store.db, customerId, uploadId);
+    if (finished !== null) return finished;
     const upload = await requireUpload(deps, customerId, uploadId);
     return { upload, guid: await guidOf(deps, upload.productId), caseId: null };
   });
@@ -197,7 +200,8 @@ async function finish(
     const caseId = await inTransaction(deps.store, async (db) => {
       await deleteUpload(db, upload.id);
       const filePath = path.relative(deps.areasDir, target);
-      const received = { ...upload, guid, filePath, size: upload.declaredSize, sha256 };
+      const size = upload.declaredSize;
+      const received = { ...upload, guid, filePath, size, sha256, uploadId: upload.id };
       return openCase(db, received, deps.clock.now().getTime());
     });
     const log = uploadLog(deps, upload, guid);

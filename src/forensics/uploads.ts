@@ -40,3 +40,38 @@ export async function setReceivedBytes(
 export async function deleteUpload(db: Db, id: string): Promise<void> {
   await db.deleteFrom('forensicUploads').where('id', '=', id).execute();
 }
+
+/**
+ * An upload whose last byte arrived, as its case remembers it: an appliance that lost the
+ * answer learns that the package is complete and which case it opened, instead of a 404 that
+ * would make it send the package again.
+ */
+export async function finishedUpload(
+  db: Db,
+  customerId: number,
+  id: string,
+): Promise<{ upload: Upload; guid: string; caseId: number } | null> {
+  const row = await db
+    .selectFrom('forensicCases')
+    .innerJoin('registeredProducts', 'registeredProducts.id', 'forensicCases.productId')
+    .select(['forensicCases.id as caseId', 'registeredProducts.guid'])
+    .select(['forensicCases.productId', 'endpoint', 'fileName', 'size', 'sha256'])
+    .select(['receivedAt', 'forensicCases.customerId'])
+    .where('uploadId', '=', id)
+    .where('forensicCases.customerId', '=', customerId)
+    .executeTakeFirst();
+  if (row === undefined) return null;
+  const upload: Upload = {
+    id,
+    customerId: row.customerId,
+    productId: row.productId,
+    endpoint: row.endpoint,
+    fileName: row.fileName,
+    declaredSize: row.size,
+    declaredSha256: row.sha256,
+    receivedBytes: row.size,
+    startedAt: row.receivedAt,
+    updatedAt: row.receivedAt,
+  };
+  return { upload, guid: row.guid, caseId: row.caseId };
+}

@@ -54,4 +54,6 @@ export interface ForensicCaseTable {
   /** The analyst's own case number, once one is assigned. */
   analystCaseId: string | null;
   updatedAt: number;
+  /** The upload that brought the package; null for one pushed with rsync. */
+  uploadId: string | null;
 }

@@ -48,34 +48,44 @@ describe.each(ENGINES)('a forensic PUT whose connection drops at once (%s)', (en
     });
   }
 
-  it('leaves the upload answering, to be resumed and finished', { timeout: 30_000 }, async () => {
-    for (let attempt = 0; attempt < 3; attempt += 1) {
-      const announced = await appliance.status(
-        'POST',
-        '/v1/forensic-uploads',
-        json({
-          guid: TM_GUID,
-          endpoint: 'wks-7',
-          fileName: 'wks-7.zip',
-          size: 1000,
-          sha256: SHA256,
-        }),
-      );
-      const id: string = announced.json.id;
-      await droppedPut(id);
-      await sleep(200);
+  it(
+    'leaves the upload answering, to be resumed, finished and asked after',
+    { timeout: 30_000 },
+    async () => {
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const announced = await appliance.status(
+          'POST',
+          '/v1/forensic-uploads',
+          json({
+            guid: TM_GUID,
+            endpoint: 'wks-7',
+            fileName: 'wks-7.zip',
+            size: 1000,
+            sha256: SHA256,
+          }),
+        );
+        const id: string = announced.json.id;
+        await droppedPut(id);
+        await sleep(200);
 
-      const state = await appliance.status('GET', `/v1/forensic-uploads/${id}`, {});
-      expect(state.status).toBe(200);
-      const offset: number = state.json.offset;
-      const rest = await appliance.status('PUT', `/v1/forensic-uploads/${id}`, {
-        headers: {
-          'content-type': 'application/octet-stream',
-          'content-range': `bytes ${offset}-999/1000`,
-        },
-        body: PACKAGE.subarray(offset).toString('latin1'),
-      });
-      expect(rest.status, rest.text).toBe(201);
-    }
-  });
+        const state = await appliance.status('GET', `/v1/forensic-uploads/${id}`, {});
+        expect(state.status).toBe(200);
+        const offset: number = state.json.offset;
+        const rest = await appliance.status('PUT', `/v1/forensic-uploads/${id}`, {
+          headers: {
+            'content-type': 'application/octet-stream',
+            'content-range': `bytes ${offset}-999/1000`,
+          },
+          body: PACKAGE.subarray(offset).toString('latin1'),
+        });
+        expect(rest.status, rest.text).toBe(201);
+
+        // An appliance that lost that answer asks again: complete, and which case it opened.
+        const finished = await appliance.status('GET', `/v1/forensic-uploads/${id}`, {});
+        expect(finished.status).toBe(200);
+        expect(finished.json).toMatchObject({ state: 'complete', offset: 1000 });
+        expect(finished.json.caseId).toBe(rest.json.caseId);
+      }
+    },
+  );
 });

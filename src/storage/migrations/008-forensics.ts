@@ -47,6 +47,7 @@ export function forensics(engine: Engine): Migration {
         .addColumn('status', 'text', (column) => column.notNull())
         .addColumn('analyst_case_id', 'text')
         .addColumn('updated_at', 'bigint', (column) => column.notNull())
+        .addColumn('upload_id', 'text', (column) => column.unique())
         .execute();
       await db.schema
         .createIndex('forensic_cases_by_customer')
