@@ -31,56 +31,96 @@ export interface SummaryCount {
   count: number;
 }
 
+/** One customer's counts of one hour, by dimension and value. */
+interface HourCounts {
+  customerId: number;
+  hour: number;
+  byDimension: Map<SummaryDimension, Map<string, SummaryCount>>;
+}
+
+/**
+ * Counts are kept in nested maps, customer then hour then dimension then value: lines of a
+ * batch mostly share their customer and hour, so those are looked up once per line and no key
+ * text is built per count.
+ */
 export class SummaryTally {
-  readonly #counts = new Map<string, SummaryCount>();
+  readonly #byCustomer = new Map<number, Map<number, HourCounts>>();
+  #last: HourCounts | null = null;
 
   add(line: IngestedLine): void {
     if (line.kind === 'quarantine') {
       const { customerId, receiveTime } = line.row;
-      this.#count(customerId, receiveTime, 'kind', 'quarantined');
+      this.#count(this.#hourCounts(customerId, receiveTime), 'kind', 'quarantined');
       return;
     }
-    const { customerId, eventTime } = line.row;
-    const count = (dimension: SummaryDimension, value: string | null | undefined): void =>
-      this.#count(customerId, eventTime, dimension, value);
-
+    const hour = this.#hourCounts(line.row.customerId, line.row.eventTime);
     if (line.kind === 'detection') {
       const row = line.row;
-      count('kind', 'detection');
-      count(
+      this.#count(hour, 'kind', 'detection');
+      const severity = row.severity;
+      this.#count(
+        hour,
         'severity',
-        row.severity === null || row.severity === undefined ? null : String(row.severity),
+        severity === null || severity === undefined ? null : String(severity),
       );
-      count('threat', row.detectionName);
-      count('host', row.affectedHost);
-      count('protocol', row.protocol);
-      count('direction', row.direction);
-      count('detectionType', row.detectionType);
+      this.#count(hour, 'threat', row.detectionName);
+      this.#count(hour, 'host', row.affectedHost);
+      this.#count(hour, 'protocol', row.protocol);
+      this.#count(hour, 'direction', row.direction);
+      this.#count(hour, 'detectionType', row.detectionType);
       return;
     }
     const row = line.row;
-    count('kind', row.kind);
-    if (row.kind === 'application-filter') count('application', row.application);
-    if (row.kind === 'url-filtering') count('urlCategory', row.urlCategory);
+    this.#count(hour, 'kind', row.kind);
+    if (row.kind === 'application-filter') this.#count(hour, 'application', row.application);
+    if (row.kind === 'url-filtering') this.#count(hour, 'urlCategory', row.urlCategory);
   }
 
   counts(): SummaryCount[] {
-    return [...this.#counts.values()];
+    const counts: SummaryCount[] = [];
+    for (const hours of this.#byCustomer.values()) {
+      for (const { byDimension } of hours.values()) {
+        for (const values of byDimension.values()) {
+          for (const count of values.values()) counts.push(count);
+        }
+      }
+    }
+    return counts;
   }
 
-  #count(
-    customerId: number,
-    time: number,
-    dimension: SummaryDimension,
-    value: string | null | undefined,
-  ): void {
+  #hourCounts(customerId: number, time: number): HourCounts {
     const hour = Math.floor(time / HOUR_MS) * HOUR_MS;
+    const last = this.#last;
+    if (last !== null && last.customerId === customerId && last.hour === hour) return last;
+    let hours = this.#byCustomer.get(customerId);
+    if (hours === undefined) {
+      hours = new Map();
+      this.#byCustomer.set(customerId, hours);
+    }
+    let counts = hours.get(hour);
+    if (counts === undefined) {
+      counts = { customerId, hour, byDimension: new Map() };
+      hours.set(hour, counts);
+    }
+    this.#last = counts;
+    return counts;
+  }
+
+  #count(hour: HourCounts, dimension: SummaryDimension, value: string | null | undefined): void {
     const text = value === null || value === undefined || value === '' ? 'unknown' : value;
     const keyValue = text.length > MAX_KEY_LENGTH ? text.slice(0, MAX_KEY_LENGTH) : text;
-    const key = `${customerId}\u0000${hour}\u0000${dimension}\u0000${keyValue}`;
-    const known = this.#counts.get(key);
-    if (known !== undefined) known.count += 1;
-    else this.#counts.set(key, { customerId, hour, dimension, value: keyValue, count: 1 });
+    let values = hour.byDimension.get(dimension);
+    if (values === undefined) {
+      values = new Map();
+      hour.byDimension.set(dimension, values);
+    }
+    const known = values.get(keyValue);
+    if (known !== undefined) {
+      known.count += 1;
+      return;
+    }
+    const { customerId } = hour;
+    values.set(keyValue, { customerId, hour: hour.hour, dimension, value: keyValue, count: 1 });
   }
 }
 

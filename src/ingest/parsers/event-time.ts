@@ -7,6 +7,7 @@
 import { type Stamp, type StampContext, readCefStamp, readZone, stampInstant } from './cef-time.js';
 import { readPatternStamp } from './leef-time.js';
 import { type NormalisedRecord, warn } from './record.js';
+import { findStampClock } from './stamp-clock.js';
 import { type TimeContext, isKnownTimeZone } from './zoned-time.js';
 
 /** Vendor keys that name the zone of every stamp in the line (CEF `dtz`). */
@@ -45,14 +46,43 @@ interface LineTime {
   time: Date | null;
 }
 
+/** A line time, and whether the stamp's own offset fixed it: then it moves with the clock. */
+interface ReadLineTime extends LineTime {
+  fixedOffset: boolean;
+}
+
 /** Lines of a file mostly repeat the stamp of the line before; reading it again is waste. */
 let previous: { text: string; pattern?: string; zone?: string; result: LineTime } | null = null;
+/** Per midnight text, its reading: lines of a file share a few days and one zone. */
+const days = new Map<string, ReadLineTime>();
+/** Stamps come from the wire: the cache is emptied rather than grown. */
+const DAYS_LIMIT = 1024;
 
-function readLineTime(text: string, fields: Record<string, string>): LineTime {
+function readLineTime(text: string, fields: Record<string, string>): ReadLineTime {
   const stamp = readEventStamp(text, fields[PATTERN_KEY]);
-  if (stamp === null) return { readable: false, time: null };
+  if (stamp === null) return { readable: false, time: null, fixedOffset: false };
   const context: StampContext = { timeZone: declaredZone(fields), receiveTime: null };
-  return { readable: true, time: stampInstant(stamp, context) };
+  const fixedOffset = stamp.kind === 'wall' && stamp.offsetMs !== null;
+  return { readable: true, time: stampInstant(stamp, context), fixedOffset };
+}
+
+/**
+ * Reads a stamp as its day plus its clock when that gives the same instant: the stamp states
+ * its offset (no zone rules, so no daylight saving gap or overlap within the day) and no
+ * sender pattern is involved. Anything else is read whole.
+ */
+function readByDay(text: string, fields: Record<string, string>): LineTime {
+  const clock = fields[PATTERN_KEY] === undefined ? findStampClock(text) : null;
+  if (clock === null) return readLineTime(text, fields);
+  let day = days.get(clock.midnightText);
+  if (day === undefined) {
+    day = readLineTime(clock.midnightText, fields);
+    if (days.size >= DAYS_LIMIT) days.clear();
+    days.set(clock.midnightText, day);
+  }
+  if (!day.fixedOffset) return readLineTime(text, fields);
+  const time = day.time && new Date(day.time.getTime() + clock.sinceMidnightMs);
+  return { readable: day.readable, time };
 }
 
 /** What the line alone says about when the event happened. */
@@ -64,7 +94,7 @@ export function eventTimeFromLine(text: string, fields: Record<string, string>):
   if (known?.text === text && known.pattern === pattern && known.zone === zone) {
     result = known.result;
   } else {
-    result = readLineTime(text, fields);
+    result = readByDay(text, fields);
     previous = { text, pattern, zone, result };
   }
   // Each record gets its own Date: a shared one could be changed through another record.
