@@ -46,8 +46,9 @@ function parseIpv4(text: string): bigint | null {
 function parseIpv6(text: string): IpAddress | null {
   const halves = text.split('::');
   if (halves.length > 2) return null;
-  const head = groupsOf(halves[0] ?? '');
-  const tail = halves.length === 2 ? groupsOf(halves[1] ?? '') : [];
+  // An IPv4 tail ends the address: before a `::` it is no tail (`1.2.3.4::` is refused).
+  const head = groupsOf(halves[0] ?? '', halves.length === 1);
+  const tail = halves.length === 2 ? groupsOf(halves[1] ?? '', true) : [];
   if (head === null || tail === null) return null;
   const given = head.length + tail.length;
   if (halves.length === 2 ? given > 7 : given !== 8) return null;
@@ -56,13 +57,13 @@ function parseIpv6(text: string): IpAddress | null {
   return { family: 6, value };
 }
 
-/** The 16-bit groups of one side of `::`; an IPv4 tail counts as two. */
-function groupsOf(text: string): number[] | null {
+/** The 16-bit groups of one side of `::`; an IPv4 tail, where one may stand, counts as two. */
+function groupsOf(text: string, endsAddress: boolean): number[] | null {
   if (text === '') return [];
   const parts = text.split(':');
   const groups: number[] = [];
   for (const [index, part] of parts.entries()) {
-    if (index === parts.length - 1 && part.includes('.')) {
+    if (endsAddress && index === parts.length - 1 && part.includes('.')) {
       const v4 = parseIpv4(part);
       if (v4 === null) return null;
       groups.push(Number(v4 >> 16n), Number(v4 & 0xffffn));

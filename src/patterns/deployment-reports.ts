@@ -42,7 +42,7 @@ interface Found {
 /**
  * Records an appliance's report. "deployed" is confirmed only when the appliance's latest
  * heartbeat already reports the pattern's version; otherwise it stays unconfirmed until one
- * does, or the sweeper's deadline passes. A failure is recorded as an appliance event.
+ * does, or the sweeper's deadline passes. A failure is recorded as an appliance event, once.
  */
 export async function reportDeployment(
   deps: { store: Store; clock: Clock },
@@ -53,7 +53,9 @@ export async function reportDeployment(
     const found = await findDeployment(db, report);
     const changes = changesFor(found, report, now);
     await db.updateTable('patternDeployments').set(changes).where('id', '=', found.id).execute();
-    if (report.state === 'failed') {
+    // One event per failure: the same failure reported again (for each endpoint, or by a
+    // client that repeats itself) must not flood the notifications.
+    if (report.state === 'failed' && found.state !== 'failed') {
       await recordDeploymentFailure(db, {
         customerId: report.customerId,
         productId: found.productId,

@@ -8,6 +8,16 @@ const PRINTABLE = /^[\x21-\x7E][\x20-\x7E]*$/;
 const printable = (max: number) =>
   z.string().min(1).max(max).regex(PRINTABLE, 'must be printable ASCII');
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Text for people, in any script, but on one line without control codes (logs, mails). */
+export const plainText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((text) => !CONTROL.test(text), 'must not contain control codes');
+
 const instant = z.iso.datetime({
   offset: true,
   error: 'must be an ISO 8601 time with Z or an offset, e.g. 2026-12-04T10:00:00Z',

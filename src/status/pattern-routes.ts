@@ -21,7 +21,7 @@ import {
 } from './api-operations.js';
 import { sessionOf, type BearerGuard } from './bearer-guard.js';
 import { byteRange } from './byte-ranges.js';
-import { applianceGuid } from './heartbeat-messages.js';
+import { applianceGuid, plainText } from './heartbeat-messages.js';
 import type { PatternApiDeps } from './pattern-context.js';
 import { PatternStreams } from './pattern-stream.js';
 import { PATTERN_CONTENT_PATH } from './pattern-tasks.js';
@@ -43,8 +43,8 @@ const reportBody = z.strictObject({
   state: z.enum(['downloaded', 'deployed', 'failed']).meta({
     description: '`deployed` is confirmed only once heartbeats report the pattern’s version',
   }),
-  endpoint: z.string().min(1).max(255).optional().meta({ description: 'The endpoint concerned' }),
-  message: z.string().max(1000).optional().meta({ description: 'Why it failed, for people' }),
+  endpoint: plainText(255).min(1).optional().meta({ description: 'The endpoint concerned' }),
+  message: plainText(1000).optional().meta({ description: 'Why it failed, for people' }),
 });
 
 const reportAnswer = z.strictObject({

@@ -52,6 +52,8 @@ describe('the address and CIDR parser', () => {
       '[::1]',
       '12345::',
       '::1.2.3',
+      '1.2.3.4::',
+      '1:2:1.2.3.4::',
       '',
     ]) {
       expect({ text, parsed: parseIpAddress(text) }).toEqual({ text, parsed: null });

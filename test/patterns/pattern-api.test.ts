@@ -175,11 +175,18 @@ describe.each(ENGINES)('custom patterns at the appliance API on %s', (engine) =>
 
     const failed = { guid, state: 'failed', endpoint: 'pc-17', message: 'engine refused it' };
     expect((await report(tm, id, failed)).json).toMatchObject({ state: 'failed' });
+    // Control codes would forge lines in logs and mails: refused, naming the field.
+    const forged = await report(tm, id, { ...failed, message: 'ok\r\nBcc: x' });
+    expect(forged.status).toBe(400);
+    expect(forged.json.message).toContain('message');
+
+    // The same failure again, for another endpoint: still one event for notifications.
+    await report(tm, id, { ...failed, endpoint: 'pc-18' });
     expect(await failureEvents(guid)).toMatchObject([
       { patternId: id, reason: 'reported', message: 'engine refused it', version: '1.3.0' },
     ]);
     expect(await harness.deployments(id)).toMatchObject([
-      { status: 'failed', endpoint: 'pc-17', failure: 'engine refused it' },
+      { status: 'failed', endpoint: 'pc-18', failure: 'engine refused it' },
     ]);
     expect((await tm.heartbeat(tmHeartbeat(guid, now()))).json.pendingTasks).toEqual([]);
   });
