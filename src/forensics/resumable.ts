@@ -25,6 +25,7 @@ import {
   deleteUpload,
   findUpload,
   finishedUpload,
+  openUploads,
   insertUpload,
   setReceivedBytes,
   type Upload,
@@ -61,6 +62,12 @@ export interface UploadState {
   caseId: number | null;
 }
 
+/**
+ * A Threat Mitigator uploads one package per case, a few at a time; each announcement may claim
+ * up to forensics.maxBytes of disk, so an appliance cannot hold more than this many open.
+ */
+const OPEN_UPLOADS_PER_APPLIANCE = 16;
+
 /** One writer per upload in this process: a resumed range waits for the interrupted one. */
 const busy = new Map<string, Promise<unknown>>();
 
@@ -84,6 +91,13 @@ export async function startUpload(
   request: UploadRequest,
 ): Promise<UploadState> {
   if (request.size > deps.maxBytes) throw tooLarge(deps.maxBytes);
+  const open = await openUploads(deps.store.db, uploader.productId);
+  if (open >= OPEN_UPLOADS_PER_APPLIANCE) {
+    throw new AppError(
+      'throttled',
+      `this appliance has ${open} uploads in progress; finish them before announcing another`,
+    );
+  }
   const upload = await insertUpload(deps.store.db, {
     id: randomBytes(16).toString('hex'),
     customerId: uploader.customerId,

@@ -7,6 +7,16 @@ export type Upload = Selectable<ForensicUploadTable>;
 
 export type NewUpload = Omit<Upload, 'receivedBytes' | 'updatedAt'>;
 
+/** How many uploads of the appliance are announced and not finished. */
+export async function openUploads(db: Db, productId: number): Promise<number> {
+  const { count } = await db
+    .selectFrom('forensicUploads')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('productId', '=', productId)
+    .executeTakeFirstOrThrow();
+  return count;
+}
+
 export async function insertUpload(db: Db, upload: NewUpload): Promise<Upload> {
   const row = { ...upload, receivedBytes: 0, updatedAt: upload.startedAt };
   await db.insertInto('forensicUploads').values(row).execute();

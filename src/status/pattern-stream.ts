@@ -27,6 +27,12 @@ interface OpenStream {
   timers: NodeJS.Timeout[];
 }
 
+/**
+ * One appliance needs one stream; a few allow for reconnects whose old connection has not
+ * closed yet. Past this, the oldest is ended, so that no client can pile streams up.
+ */
+const STREAMS_PER_APPLIANCE = 4;
+
 // What an EventSource waits before it reconnects after the stream ends.
 const RECONNECT_MS = 5_000;
 
@@ -90,6 +96,11 @@ export class PatternStreams {
   private remember(stream: OpenStream): void {
     const { productId } = stream.owner;
     const streams = this.streams.get(productId) ?? new Set();
+    const oldest = streams.values().next().value;
+    if (streams.size >= STREAMS_PER_APPLIANCE && oldest !== undefined) {
+      streams.delete(oldest);
+      oldest.response.end();
+    }
     streams.add(stream);
     this.streams.set(productId, streams);
   }

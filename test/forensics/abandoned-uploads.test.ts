@@ -73,4 +73,18 @@ describe.each(ENGINES)('abandoned forensic uploads on %s', (engine) => {
     expect(kept.json).toMatchObject({ offset: 100 });
     expect(await endAbandonedUploads(deps, cutoff)).toBe(0);
   });
+  it('lets an appliance hold at most 16 uploads open', async () => {
+    const guid = '3F2504E0-4F89-11D3-9A0C-0305E82C33AA';
+    const announce = (index: number) =>
+      appliance.status(
+        'POST',
+        '/v1/forensic-uploads',
+        json({ guid, endpoint: `wks-${index}`, fileName: 'p.zip', size: SIZE, sha256: SHA256 }),
+      );
+    for (let index = 0; index < 16; index += 1) expect((await announce(index)).status).toBe(201);
+
+    const refused = await announce(16);
+    expect(refused.status).toBe(429);
+    expect(refused.json.message).toContain('16 uploads in progress');
+  });
 });

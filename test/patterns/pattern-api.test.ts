@@ -218,6 +218,24 @@ describe.each(ENGINES)('custom patterns at the appliance API on %s', (engine) =>
     expect(Date.now() - started).toBeLessThan(PATTERN_POLL_MS + 2_000);
   });
 
+  it('keeps at most four streams per appliance, ending the oldest', async () => {
+    const guid = newGuid();
+    const tm = await harness.threatMitigator(guid);
+    const streams = [];
+    for (let count = 0; count < 5; count += 1) {
+      streams.push(await openEventStream(harness, tm, guid));
+    }
+
+    await streams[0]!.ended;
+    const open = streams.slice(1);
+    const closedSoon = await Promise.race([
+      Promise.any(open.map((stream) => stream.ended)).then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 300)),
+    ]);
+    expect(closedSoon).toBe(false);
+    for (const stream of open) stream.close();
+  });
+
   it("refuses another account's appliance: no stream, no download, no report", async () => {
     const guid = newGuid();
     await harness.threatMitigator(guid);
