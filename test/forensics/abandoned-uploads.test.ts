@@ -47,7 +47,7 @@ describe.each(ENGINES)('abandoned forensic uploads on %s', (engine) => {
     return id;
   }
 
-  it('ends uploads idle since the cutoff with their partial file, and keeps the others', async () => {
+  it('ends uploads idle since the cutoff, with their partial file, keeping others', async () => {
     const idle = await halfUpload('wks-1');
     const cutoff = harness.clock.now().getTime() + 1;
     harness.clock.advance(60_000);
