@@ -18,6 +18,7 @@ import type { Store } from '../../src/storage/database.js';
 import { ALICE } from '../cas-client/sign-on-harness.js';
 import { startStubCas, type StubCas } from '../cas-client/stub-cas.js';
 import { ENGINES, scratchStore } from '../support/databases.js';
+import { insertCustomerAccount, insertRegisteredProduct } from '../support/rows.js';
 import { sha256 } from './pattern-harness.js';
 
 const SERVICE = 'https://console.test/admin/cas/callback';
@@ -106,20 +107,8 @@ describe.each(ENGINES)('custom patterns in the console on %s', (engine) => {
       ['acme', TM_GUID],
       ['initech', INITECH_GUID],
     ] as const) {
-      const values = { timeZone: 'UTC', language: 'en', status: 'active' as const, createdAt: 0 };
-      const customer = await store.db
-        .insertInto('customerAccounts')
-        .values({ name, company: null, disabledAt: null, ...values })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await store.db
-        .insertInto('registeredProducts')
-        .values({
-          ...{ customerId: customer.id, guid, type: 'TM', hostName: 'tm01', ipAddress: null },
-          ...{ version: null, firstRegisteredAt: 0, lastHeartbeatAt: null },
-          ...{ lastLogReceivedAt: null, offlineAnnouncedAt: null, timeZone: null },
-        })
-        .execute();
+      const customerId = await insertCustomerAccount(store.db, name);
+      await insertRegisteredProduct(store.db, { customerId, guid, type: 'TM', hostName: 'tm01' });
     }
 
     cas = await startStubCas();

@@ -9,6 +9,7 @@ import { retirePattern, uploadPattern } from '../../src/patterns/patterns.js';
 import { fixedClock } from '../../src/shared/clock.js';
 import type { Store } from '../../src/storage/database.js';
 import { ENGINES, scratchStore } from '../support/databases.js';
+import { insertCustomerAccount, insertRegisteredProduct } from '../support/rows.js';
 import { ADMIN } from './pattern-harness.js';
 
 const TM = ['5E000000-0000-4000-8000-000000000001', '5E000000-0000-4000-8000-000000000002'];
@@ -36,22 +37,9 @@ describe.each(ENGINES)('pattern deployments on %s', (engine) => {
   beforeAll(async () => {
     scratch = await scratchStore(engine);
     store = scratch.store;
-    const values = { timeZone: 'UTC', language: 'en', status: 'active' as const, createdAt: 0 };
-    const customer = await store.db
-      .insertInto('customerAccounts')
-      .values({ name: 'acme', company: null, disabledAt: null, ...values })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    customerId = customer.id;
+    customerId = await insertCustomerAccount(store.db, 'acme');
     for (const [guid, type] of [...TM.map((guid) => [guid, 'TM']), [TDA, 'TDA']]) {
-      await store.db
-        .insertInto('registeredProducts')
-        .values({
-          ...{ customerId, guid: guid!, type: type!, hostName: null, ipAddress: null },
-          ...{ version: null, firstRegisteredAt: 0, lastHeartbeatAt: null },
-          ...{ lastLogReceivedAt: null, offlineAnnouncedAt: null, timeZone: null },
-        })
-        .execute();
+      await insertRegisteredProduct(store.db, { customerId, guid: guid!, type: type! });
     }
   });
   afterAll(async () => {

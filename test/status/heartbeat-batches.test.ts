@@ -6,6 +6,7 @@ import { heartbeatBatcher } from '../../src/status/heartbeat-batcher.js';
 import type { Store } from '../../src/storage/database.js';
 import { isDatabaseFailure } from '../../src/storage/errors.js';
 import { ENGINES, scratchStore, type ScratchDatabase } from '../support/databases.js';
+import { insertCustomerAccount, insertRegisteredProduct } from '../support/rows.js';
 import { makeUnwritable, shortBusyTimeout } from '../logserver/store-outages.js';
 
 const TIMEOUT_MS = 300_000;
@@ -30,35 +31,14 @@ describe.each(ENGINES)('heartbeats committed in batches on %s', (engine) => {
     await close();
   });
 
-  async function addCustomer(name: string): Promise<number> {
-    const row = await store.db
-      .insertInto('customerAccounts')
-      .values({
-        name,
-        company: null,
-        timeZone: 'UTC',
-        language: 'en',
-        status: 'active',
-        createdAt: 0,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
-  }
-
-  async function addProduct(customerId: number, number: number): Promise<number> {
-    const row = await store.db
-      .insertInto('registeredProducts')
-      .values({
-        customerId,
-        guid: `4EA27BEA-0000-4000-8000-${String(number).padStart(12, '0')}`,
-        type: null,
-        firstRegisteredAt: AT,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
-  }
+  const addCustomer = (name: string) => insertCustomerAccount(store.db, name);
+  const addProduct = (customerId: number, number: number) =>
+    insertRegisteredProduct(store.db, {
+      customerId,
+      guid: `4EA27BEA-0000-4000-8000-${String(number).padStart(12, '0')}`,
+      type: null,
+      firstRegisteredAt: AT,
+    });
 
   const heartbeat = (customerId: number, productId: number): Heartbeat => ({
     customerId,
