@@ -22,10 +22,12 @@ import {
   writeRange,
 } from './package-files.js';
 import {
+  claimWriter,
   deleteUpload,
   findUpload,
   finishedUpload,
   openUploads,
+  releaseWriter,
   insertUpload,
   setReceivedBytes,
   type Upload,
@@ -140,21 +142,47 @@ export async function receiveRange(
   body: Readable,
 ): Promise<UploadState> {
   return exclusively(uploadId, async () => {
-    const upload = await requireUpload(deps, customerId, uploadId);
-    checkRange(range, upload);
-    const guid = await guidOf(deps, upload.productId);
-    const directory = packageDirectory(deps.areasDir, customerId, guid);
-    const partial = partialFile(directory, upload.id);
-    try {
-      await writeRange(partial, range.start, body, range.end - range.start + 1);
-    } catch (error) {
-      return settleFailedRange(deps, { ...upload, guid }, partial, error);
+    await requireUpload(deps, customerId, uploadId);
+    const lease = randomBytes(8).toString('hex');
+    if (!(await claimWriter(deps.store.db, uploadId, lease, deps.clock.now().getTime()))) {
+      throw new AppError(
+        'conflict',
+        'another range of this upload is being written; ask for the offset and resume',
+      );
     }
-    const received = await acknowledge(deps, upload, partial);
-    const complete = received.receivedBytes === received.declaredSize;
-    const caseId = complete ? await finish(deps, received, guid, directory) : null;
-    return { upload: received, guid, caseId };
+    try {
+      // Read again under the lease: another process may have moved the offset meanwhile.
+      return await writeAtOffset(
+        deps,
+        await requireUpload(deps, customerId, uploadId),
+        range,
+        body,
+      );
+    } finally {
+      await releaseWriter(deps.store.db, uploadId, lease);
+    }
   });
+}
+
+async function writeAtOffset(
+  deps: ForensicDeps,
+  upload: Upload,
+  range: ByteRange,
+  body: Readable,
+): Promise<UploadState> {
+  checkRange(range, upload);
+  const guid = await guidOf(deps, upload.productId);
+  const directory = packageDirectory(deps.areasDir, upload.customerId, guid);
+  const partial = partialFile(directory, upload.id);
+  try {
+    await writeRange(partial, range.start, body, range.end - range.start + 1);
+  } catch (error) {
+    return settleFailedRange(deps, { ...upload, guid }, partial, error);
+  }
+  const received = await acknowledge(deps, upload, partial);
+  const complete = received.receivedBytes === received.declaredSize;
+  const caseId = complete ? await finish(deps, received, guid, directory) : null;
+  return { upload: received, guid, caseId };
 }
 
 async function settleFailedRange(

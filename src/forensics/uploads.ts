@@ -3,7 +3,7 @@ import type { Selectable } from 'kysely';
 import type { Db } from '../storage/database.js';
 import type { ForensicUploadTable } from '../storage/schema.js';
 
-export type Upload = Selectable<ForensicUploadTable>;
+export type Upload = Omit<Selectable<ForensicUploadTable>, 'writer' | 'writerUntil'>;
 
 export type NewUpload = Omit<Upload, 'receivedBytes' | 'updatedAt'>;
 
@@ -27,7 +27,8 @@ export async function insertUpload(db: Db, upload: NewUpload): Promise<Upload> {
 export async function findUpload(db: Db, customerId: number, id: string): Promise<Upload | null> {
   const row = await db
     .selectFrom('forensicUploads')
-    .selectAll()
+    .select(['id', 'customerId', 'productId', 'endpoint', 'fileName', 'declaredSize'])
+    .select(['declaredSha256', 'receivedBytes', 'startedAt', 'updatedAt'])
     .where('id', '=', id)
     .where('customerId', '=', customerId)
     .executeTakeFirst();
@@ -85,3 +86,29 @@ export async function finishedUpload(
   };
   return { upload, guid: row.guid, caseId: row.caseId };
 }
+
+/**
+ * Takes the upload's writer lease, or answers false while another range holds it (in this
+ * process or another). A lease outlives the longest request (10 minutes) by a minute, so it
+ * lapses only when its writer died.
+ */
+export async function claimWriter(db: Db, id: string, lease: string, now: number) {
+  const claimed = await db
+    .updateTable('forensicUploads')
+    .set({ writer: lease, writerUntil: now + WRITER_LEASE_MS })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('writer', 'is', null), eb('writerUntil', '<', now)]))
+    .executeTakeFirst();
+  return claimed.numUpdatedRows > 0n;
+}
+
+export async function releaseWriter(db: Db, id: string, lease: string): Promise<void> {
+  await db
+    .updateTable('forensicUploads')
+    .set({ writer: null, writerUntil: null })
+    .where('id', '=', id)
+    .where('writer', '=', lease)
+    .execute();
+}
+
+const WRITER_LEASE_MS = 11 * 60_000;

@@ -22,6 +22,12 @@ export interface ForensicUploadTable {
   receivedBytes: number;
   startedAt: number;
   updatedAt: number;
+  /**
+   * The range being written now, by whichever status server process: one writer at a time,
+   * across processes that share the areas. A lease: it lapses at writerUntil if its process died.
+   */
+  writer: string | null;
+  writerUntil: number | null;
 }
 
 /** PRODUCT.md's case states, in the order a case moves through them. */

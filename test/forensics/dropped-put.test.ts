@@ -88,4 +88,34 @@ describe.each(ENGINES)('a forensic PUT whose connection drops at once (%s)', (en
       }
     },
   );
+  it('lets one range at a time write, whichever status server process takes it', async () => {
+    const announced = await appliance.status(
+      'POST',
+      '/v1/forensic-uploads',
+      json({ guid: TM_GUID, endpoint: 'wks-8', fileName: 'wks-8.zip', size: 1000, sha256: SHA256 }),
+    );
+    const id: string = announced.json.id;
+    const db = harness.runtime.store.db;
+    const now = harness.clock.now().getTime();
+    const put = () =>
+      appliance.status('PUT', `/v1/forensic-uploads/${id}`, {
+        headers: {
+          'content-type': 'application/octet-stream',
+          'content-range': 'bytes 0-999/1000',
+        },
+        body: PACKAGE.toString('latin1'),
+      });
+
+    // Another process writes a range of it now.
+    const lease = { writer: 'elsewhere', writerUntil: now + 60_000 };
+    await db.updateTable('forensicUploads').set(lease).where('id', '=', id).execute();
+    const refused = await put();
+    expect(refused.status).toBe(409);
+    expect(refused.json.message).toContain('another range of this upload is being written');
+
+    // That process died: its lease lapses and the upload goes on.
+    const lapsed = { writer: 'elsewhere', writerUntil: now - 1 };
+    await db.updateTable('forensicUploads').set(lapsed).where('id', '=', id).execute();
+    expect((await put()).status).toBe(201);
+  });
 });

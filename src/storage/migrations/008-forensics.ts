@@ -29,6 +29,8 @@ export function forensics(engine: Engine): Migration {
         .addColumn('received_bytes', 'bigint', (column) => column.notNull())
         .addColumn('started_at', 'bigint', (column) => column.notNull())
         .addColumn('updated_at', 'bigint', (column) => column.notNull())
+        .addColumn('writer', 'text')
+        .addColumn('writer_until', 'bigint')
         .execute();
 
       await withId(db.schema.createTable('forensic_cases'))
