@@ -11,6 +11,8 @@ export interface ApiOperation {
   /** Whether the route needs `Authorization: Bearer <token>`. */
   bearer: boolean;
   body?: z.ZodType;
+  /** A body of raw bytes instead of JSON, of this media type (forensic packages). */
+  rawBody?: string;
   query?: z.ZodObject;
   answers: Record<number, ApiAnswer>;
 }

@@ -98,13 +98,17 @@ export const FORENSIC_OPERATIONS: ApiOperation[] = [
       'Append `Content-Range: bytes <offset>-<last>/<size>` as application/octet-stream, ' +
       'starting at the acknowledged offset; the last byte checks the SHA-256 and opens a case',
     bearer: true,
+    rawBody: 'application/octet-stream',
     answers: {
       200: { description: 'Range stored; more to come', body: uploadAnswer },
       201: { description: 'Package complete and verified: a case is open', body: uploadAnswer },
       400: BAD_REQUEST,
       401: UNAUTHENTICATED,
       404: NOT_FOUND,
-      409: ERROR('The range does not start at the offset the Upload-Offset header names'),
+      409: ERROR(
+        'The range does not start at the offset Upload-Offset names, or another range of the ' +
+          'upload is being written',
+      ),
       413: { ...TOO_LARGE, description: 'Longer than announced or than forensics.maxBytes' },
       416: ERROR('The range lies outside the announced size'),
       422: ERROR('The SHA-256 differs from the announced one; the upload was removed'),

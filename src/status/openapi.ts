@@ -21,7 +21,9 @@ export const OPENAPI_OPERATION: ApiOperation = {
 export function openApiDocument(operations: readonly ApiOperation[]): JsonObject {
   const paths: Record<string, JsonObject> = {};
   for (const operation of operations) {
-    paths[operation.path] = { ...paths[operation.path], [operation.method]: describe(operation) };
+    // Routes are written the router's way (`:id`); OpenAPI templates them as `{id}`.
+    const path = operation.path.replace(PATH_PARAMETER, '{$1}');
+    paths[path] = { ...paths[path], [operation.method]: describe(operation) };
   }
   return {
     openapi: '3.1.0',
@@ -41,6 +43,8 @@ export function openApiDocument(operations: readonly ApiOperation[]): JsonObject
   };
 }
 
+const PATH_PARAMETER = /:([A-Za-z]+)/g;
+
 function describe(operation: ApiOperation): JsonObject {
   const responses: Record<string, JsonObject> = {};
   for (const [status, answer] of Object.entries(operation.answers)) {
@@ -49,17 +53,20 @@ function describe(operation: ApiOperation): JsonObject {
   return {
     summary: operation.summary,
     security: operation.bearer ? [{ bearer: [] }] : [],
-    ...(operation.query === undefined ? {} : { parameters: parameters(operation.query) }),
-    ...(operation.body === undefined
-      ? {}
-      : {
-          requestBody: {
-            required: true,
-            content: { 'application/json': { schema: jsonSchema(operation.body, 'input') } },
-          },
-        }),
+    ...parametersOf(operation),
+    ...requestBodyOf(operation),
     responses,
   };
+}
+
+function requestBodyOf(operation: ApiOperation): JsonObject {
+  if (operation.rawBody !== undefined) {
+    const bytes = { type: 'string', format: 'binary' };
+    return { requestBody: { required: true, content: { [operation.rawBody]: { schema: bytes } } } };
+  }
+  if (operation.body === undefined) return {};
+  const schema = jsonSchema(operation.body, 'input');
+  return { requestBody: { required: true, content: { 'application/json': { schema } } } };
 }
 
 function response(answer: ApiAnswer): JsonObject {
@@ -69,6 +76,18 @@ function response(answer: ApiAnswer): JsonObject {
       ? { $ref: '#/components/schemas/Error' }
       : jsonSchema(answer.body, 'output');
   return { description: answer.description, content: { 'application/json': { schema } } };
+}
+
+function parametersOf(operation: ApiOperation): JsonObject {
+  const inPath = [...operation.path.matchAll(PATH_PARAMETER)].map(([, name]) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
+  const inQuery = operation.query === undefined ? [] : parameters(operation.query);
+  const all = [...inPath, ...inQuery];
+  return all.length === 0 ? {} : { parameters: all };
 }
 
 function parameters(query: z.ZodObject): JsonObject[] {

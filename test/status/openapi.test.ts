@@ -22,12 +22,12 @@ const API = {
   '/v1/heartbeats': ['post'],
   '/v1/files': ['get'],
   '/v1/forensic-uploads': ['post'],
-  '/v1/forensic-uploads/:id': ['get', 'put'],
+  '/v1/forensic-uploads/{id}': ['get', 'put'],
   '/v1/ocs-logs': ['post'],
   '/v1/network-configuration': ['put'],
   '/v1/events': ['get'],
-  '/v1/patterns/:id/content': ['get'],
-  '/v1/patterns/:id/reports': ['post'],
+  '/v1/patterns/{id}/content': ['get'],
+  '/v1/patterns/{id}/reports': ['post'],
   '/v1/openapi.json': ['get'],
 };
 
@@ -40,7 +40,7 @@ interface OpenApiDocument {
 
 interface OpenApiOperation {
   security: unknown[];
-  parameters?: Array<{ name: string; required: boolean }>;
+  parameters?: Array<{ name: string; in?: string; required: boolean }>;
   requestBody?: {
     content: Record<
       string,
@@ -92,6 +92,11 @@ describe('the OpenAPI document of the appliance API', () => {
       ['sha256', true],
     ]);
     expect(document.paths['/v1/sessions']!['post']!.security).toEqual([]);
+    const range = document.paths['/v1/forensic-uploads/{id}']!['put']!;
+    expect(Object.keys(range.requestBody!.content)).toEqual(['application/octet-stream']);
+    expect(range.parameters).toEqual([
+      { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+    ]);
     expect(document.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
   });
 
@@ -143,8 +148,9 @@ describe('the routes the status server serves', () => {
   });
 
   it('are the documented ones and the health route, nothing else', () => {
+    // The router writes path parameters as `:id`, OpenAPI as `{id}`.
     const documented = Object.entries(API).flatMap(([route, methods]) =>
-      methods.map((method) => `${method.toUpperCase()} ${route}`),
+      methods.map((method) => `${method.toUpperCase()} ${route.replace(/\{(\w+)\}/g, ':$1')}`),
     );
     expect(routes.filter((route) => !route.startsWith('HEAD ')).sort()).toEqual(
       [...documented, 'GET /healthz'].sort(),
