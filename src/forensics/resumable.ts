@@ -93,6 +93,9 @@ export async function startUpload(
   request: UploadRequest,
 ): Promise<UploadState> {
   if (request.size > deps.maxBytes) throw tooLarge(deps.maxBytes);
+  if ((await productType(deps, uploader.productId)) === 'TDA') {
+    throw new AppError('forbidden', 'forensic data comes from Threat Mitigators, not from a TDA');
+  }
   const open = await openUploads(deps.store.db, uploader.productId);
   if (open >= OPEN_UPLOADS_PER_APPLIANCE) {
     throw new AppError(
@@ -265,6 +268,16 @@ async function requireUpload(deps: ForensicDeps, customerId: number, id: string)
   const upload = await findUpload(deps.store.db, customerId, id);
   if (upload === null) throw notFound('forensic upload');
   return upload;
+}
+
+/** The type a product's heartbeats reported; null while none has. */
+async function productType(deps: ForensicDeps, productId: number): Promise<string | null> {
+  const product = await deps.store.db
+    .selectFrom('registeredProducts')
+    .select('type')
+    .where('id', '=', productId)
+    .executeTakeFirstOrThrow();
+  return product.type;
 }
 
 async function guidOf(deps: ForensicDeps, productId: number): Promise<string> {

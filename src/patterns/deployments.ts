@@ -121,9 +121,18 @@ export async function reissueDeployment(
   deps.bus?.notify([productId]);
 }
 
+/** A pattern that may go out: not retired, for an account that is not disabled. */
 async function issuablePattern(db: Db, customerId: number, patternId: number): Promise<Pattern> {
   const pattern = await findPattern(db, customerId, patternId);
   if (pattern.retiredAt !== null) throw conflict(`pattern ${patternId} is retired`);
+  const account = await db
+    .selectFrom('customerAccounts')
+    .select('status')
+    .where('id', '=', customerId)
+    .executeTakeFirstOrThrow();
+  if (account.status !== 'active') {
+    throw conflict(`the customer account of pattern ${patternId} is disabled`);
+  }
   return pattern;
 }
 

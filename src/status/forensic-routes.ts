@@ -77,7 +77,9 @@ export const FORENSIC_OPERATIONS: ApiOperation[] = [
       201: { description: 'The upload, at offset 0', body: uploadAnswer },
       400: BAD_REQUEST,
       401: UNAUTHENTICATED,
+      403: ERROR('The GUID belongs to another account, or to a TDA'),
       413: ERROR('The announced size is over forensics.maxBytes, or the body over 16 KiB'),
+      429: ERROR('The appliance has 16 uploads in progress'),
     },
   },
   {

@@ -7,7 +7,7 @@ import { endAbandonedUploads } from '../../src/forensics/abandoned-uploads.js';
 import { silentLogger } from '../../src/shared/log.js';
 import { ACME } from '../support/cli.js';
 import { ENGINES } from '../support/databases.js';
-import { json, type ApplianceClient } from '../status/appliance-client.js';
+import { json, tdaHeartbeat, type ApplianceClient } from '../status/appliance-client.js';
 import { statusHarness, type StatusHarness } from '../status/status-harness.js';
 import { TM_GUID } from './forensic-harness.js';
 
@@ -86,5 +86,15 @@ describe.each(ENGINES)('abandoned forensic uploads on %s', (engine) => {
     const refused = await announce(16);
     expect(refused.status).toBe(429);
     expect(refused.json.message).toContain('16 uploads in progress');
+  });
+  it('takes forensic data from Threat Mitigators only', async () => {
+    const tda = '3F2504E0-4F89-11D3-9A0C-0305E82C33DA';
+    expect((await appliance.heartbeat(tdaHeartbeat(tda))).status).toBe(200);
+    const refused = await appliance.status(
+      'POST',
+      '/v1/forensic-uploads',
+      json({ guid: tda, endpoint: 'wks-1', fileName: 'p.zip', size: SIZE, sha256: SHA256 }),
+    );
+    expect(refused.status).toBe(403);
   });
 });

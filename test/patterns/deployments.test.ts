@@ -15,6 +15,8 @@ import { ADMIN } from './pattern-harness.js';
 const TM = ['5E000000-0000-4000-8000-000000000001', '5E000000-0000-4000-8000-000000000002'];
 const TDA = '5E000000-0000-4000-8000-0000000000DA';
 
+const BYTES = Buffer.from('pattern for a disabled account');
+
 describe.each(ENGINES)('pattern deployments on %s', (engine) => {
   let scratch: Awaited<ReturnType<typeof scratchStore>>;
   let store: Store;
@@ -109,5 +111,21 @@ describe.each(ENGINES)('pattern deployments on %s', (engine) => {
     await expect(
       deployPattern(deps(), { customerId, patternId: pattern.id }, ADMIN),
     ).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it("issues nothing for a disabled account's appliances", async () => {
+    const disabled = await insertCustomerAccount(store.db, 'initech', 'disabled');
+    const guid = 'C1100000-0000-4000-8000-0000000000D1';
+    await insertRegisteredProduct(store.db, { customerId: disabled, guid, type: 'TM' });
+    const pattern = await uploadPattern(
+      { store, clock, dir: scratch.database.directory },
+      { customerId: disabled, type: 'bandage', version: '6.0', description: '', content: BYTES },
+      ADMIN,
+    );
+
+    await expect(
+      deployPattern(deps(), { customerId: disabled, patternId: pattern.id }, ADMIN),
+    ).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('disabled') });
+    expect(await rows(pattern.id)).toEqual([]);
   });
 });
