@@ -38,7 +38,7 @@ const FAMILIES: ReadonlyArray<readonly [string, string, string]> = [
   ['TROJ_GEN', 'TROJAN', 'HTTP'],
   ['WORM_DOWNAD', 'WORM', 'SMB'],
   ['BKDR_ZEGOST', 'BACKDOOR', 'TCP'],
-  ['HKTL_MIMIKATZ', 'HACKTOOL', 'SMB'],
+  ['HKTL_MIMIKATZ', 'Hacking tool', 'SMB'],
   ['TSPY_ZBOT', 'SPYWARE', 'HTTP'],
   ['RANSOM_LOCKY', 'RANSOMWARE', 'HTTP'],
   ['PUA_COINMINER', 'PUA', 'HTTPS'],

@@ -120,7 +120,8 @@ export async function auditExport(
 /** A download's file name: only characters that need no quoting in a header. */
 export function exportFileName(target: ExportTarget, range: ExportRange): string {
   const compact = (date: Date) => date.toISOString().replace(/[-:]|\.\d{3}/g, '');
-  return `${target.customerName}_${target.guid}_${range.kind}_${compact(range.from)}_${compact(range.to)}.log`;
+  const span = `${compact(range.from)}_${compact(range.to)}`;
+  return `${target.customerName}_${target.guid}_${range.kind}_${span}.log`;
 }
 
 /**

@@ -121,7 +121,7 @@ describe.each(ENGINES)('raw log download from the console on %s', (engine) => {
     });
   });
 
-  it('answers 404 alike for an account out of scope, an unknown one and a foreign GUID', async () => {
+  it('answers 404 alike for an account out of scope, an unknown one, a foreign GUID', async () => {
     const cookie = await logIn(ALICE);
     const query = `kind=detection&${DAY}`;
     const answers: HttpsAnswer[] = [

@@ -74,7 +74,7 @@ describe.each(ENGINES)('raw log export on %s', (engine) => {
     await bench.close();
   });
 
-  it('gives exactly the lines of the kind and range, in event-time order, page by page', async () => {
+  it('gives exactly the lines of the kind and range, by event time, page by page', async () => {
     const wanted = ACME_HOURS.map((hour, i) => ({ hour, i, line: acmeDetections[i] }))
       .filter(({ hour }) => hour >= 0 && hour < 24)
       .sort((a, b) => a.hour - b.hour || a.i - b.i)

@@ -149,7 +149,7 @@ describe.each(ENGINES)('retention purge on %s', (engine) => {
     expect((await expectBalanced(bench, globex)).customer.purged).toBe(18);
   });
 
-  it('removes summaries whose hour ended and incidents whose last detection is too old', async () => {
+  it('removes old summaries by their hour, old incidents by their last detection', async () => {
     bench = await ingestBench(engine);
     const acme = benchAppliance(bench);
     const at = (time: Date) => ({ rt: time.toISOString(), dst: '10.1.0.9', dhost: 'finance-7' });

@@ -57,7 +57,7 @@ describe.skipIf(!canMount)('pushes while the disk of the areas is full', () => {
 
   const alarms = () => doors.store.db.selectFrom('alarms').selectAll().execute();
 
-  it('raises a stored alarm at once, refuses pushes, and clears it when space is back', async () => {
+  it('raises a stored alarm at once, refuses pushes, clears it when space is back', async () => {
     const outbox = path.join(database.directory, 'outbox');
     await mkdir(outbox);
     const push = () =>

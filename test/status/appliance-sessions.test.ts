@@ -102,7 +102,7 @@ describe.each(ENGINES)('appliance sessions on %s', (engine) => {
     );
   });
 
-  it('answers 401 with a Bearer challenge without a token, with a wrong one and after logout', async () => {
+  it('answers 401 with a Bearer challenge: no token, a wrong one, one after logout', async () => {
     const appliance = harness.appliance();
     const body = json(tdaHeartbeat(GUID));
     const withoutToken = await appliance.status('POST', '/v1/heartbeats', body, false);

@@ -118,7 +118,7 @@ describe.each(ENGINES)('heartbeat events on %s', (engine) => {
       detail: JSON.parse(event.detail),
     }));
 
-  it('records heartbeat.lost once, when the timeout has run out, and not again after a restart', async () => {
+  it('records heartbeat.lost once the timeout ran out, not again after a restart', async () => {
     await heartbeatAt('12:00:00');
 
     expect(await sweepAt('12:04:59')).toEqual([]);

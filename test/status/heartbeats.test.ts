@@ -100,7 +100,7 @@ describe.each(ENGINES)('heartbeats over HTTPS on %s', (engine) => {
     });
   });
 
-  it('makes a product offline at once when it is going offline, and online at the next', async () => {
+  it('makes a going-offline product offline at once, and online at the next', async () => {
     const guid = newGuid();
     await appliance.heartbeat(tdaHeartbeat(guid, { sentAt: now() }));
     harness.clock.advance(1_000);
