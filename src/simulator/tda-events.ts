@@ -1,8 +1,8 @@
 import { cefLine, trendTime, type CefEvent } from './cef-format.js';
 import type { Random } from './random.js';
 
-const PRODUCT = 'Threat Discovery Appliance';
-const VERSION = '2.6.1062';
+/** The device fields every TDA line carries. */
+const TDA = { product: 'Threat Discovery Appliance', version: '2.6.1062' };
 
 const THREATS: ReadonlyArray<{ name: string; type: string; severity: number }> = [
   { name: 'TROJ_GEN.R002C0PLH21', type: 'Malware', severity: 8 },
@@ -53,8 +53,7 @@ function detection(random: Random, now: Date, subnet: number): CefEvent {
   const inbound = random.chance(0.5);
   const [src, dst] = inbound ? [outside, inside.ip] : [inside.ip, outside];
   return {
-    product: PRODUCT,
-    version: VERSION,
+    ...TDA,
     classId: 'SECURITY_RISK_DETECTION',
     name: threat.name,
     severity: threat.severity,
@@ -76,8 +75,7 @@ function detection(random: Random, now: Date, subnet: number): CefEvent {
 function applicationFilter(random: Random, now: Date, subnet: number): CefEvent {
   const inside = insideHost(random, subnet);
   return {
-    product: PRODUCT,
-    version: VERSION,
+    ...TDA,
     classId: 'APPLICATION_FILTER',
     name: 'Disruptive application',
     severity: 2,
@@ -95,8 +93,7 @@ function urlFiltering(random: Random, now: Date, subnet: number): CefEvent {
   const inside = insideHost(random, subnet);
   const domain = `site${random.int(1, 500)}.example`;
   return {
-    product: PRODUCT,
-    version: VERSION,
+    ...TDA,
     classId: 'URL_FILTERING',
     name: 'URL filtering',
     severity: 3,
@@ -116,8 +113,7 @@ function ocs(random: Random, now: Date, subnet: number): CefEvent {
   const from = insideHost(random, subnet);
   const to = insideHost(random, subnet);
   return {
-    product: PRODUCT,
-    version: VERSION,
+    ...TDA,
     classId: 'OCS',
     name: 'WORM_DOWNAD.AD',
     severity: 10,
@@ -135,8 +131,7 @@ function ocs(random: Random, now: Date, subnet: number): CefEvent {
 
 function monitoredNetwork(now: Date, subnet: number): CefEvent {
   return {
-    product: PRODUCT,
-    version: VERSION,
+    ...TDA,
     classId: 'MONITORED_NETWORK',
     name: 'Monitored network changed',
     severity: 1,
