@@ -70,9 +70,9 @@ export function createHttpsApp(options: HttpsAppOptions) {
       return reply.status(error.httpStatus).send({ error: error.code, message });
     }
     if (typeof error.statusCode === 'number' && error.statusCode < 500) {
-      return reply
-        .status(error.statusCode)
-        .send({ error: 'invalid_request', message: error.message });
+      // A body the framework cannot read (bad JSON, a __proto__ key) is bad input like any other.
+      const code = error.statusCode === 400 ? 'invalid_input' : 'invalid_request';
+      return reply.status(error.statusCode).send({ error: code, message: error.message });
     }
     if (isDatabaseFailure(error)) {
       if (options.onStoreFailure === undefined)

@@ -109,8 +109,11 @@ function openPostgres(url: string, lockTimeoutMs: number): Opened {
       `-c lock_timeout=${Math.trunc(lockTimeoutMs)}` +
       ` -c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,
   });
-  // An idle client that loses its server must not take the process down.
+  // A client that loses its server must not take the process down: an idle one reports to the
+  // pool, and one checked out between two statements (inside a transaction) would otherwise
+  // emit its error with nobody listening. The statement in hand still fails on its own.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return {
     engine: 'postgres',
     raw: new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }),
